@@ -1,0 +1,570 @@
+//! `site.yaml` into a typed `Config`: languages, base URL, theme, collections with their field
+//! schema, and taxonomies.
+
+use crate::diagnostics::Diagnostic;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+pub const CONFIG_FILE: &str = "site.yaml";
+
+/// A text per language code. A plain string in YAML means the same text in every language.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Localized(pub BTreeMap<String, String>);
+
+impl Localized {
+    /// The text in `lang`, else in `fallback`, else any.
+    pub fn get<'a>(&'a self, lang: &str, fallback: &str) -> &'a str {
+        self.0
+            .get(lang)
+            .or_else(|| self.0.get(fallback))
+            .or_else(|| self.0.values().next())
+            .map_or("", String::as_str)
+    }
+}
+
+impl<'de> Deserialize<'de> for Localized {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Form {
+            Same(String),
+            PerLanguage(BTreeMap<String, String>),
+        }
+        Ok(match Form::deserialize(deserializer)? {
+            Form::Same(text) => Localized(BTreeMap::from([("*".to_string(), text)])),
+            Form::PerLanguage(map) => Localized(map),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Language {
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    title: Localized,
+    #[serde(default)]
+    description: Localized,
+    base_url: String,
+    default_language: Option<String>,
+    languages: Vec<Language>,
+    #[serde(default = "default_theme")]
+    theme: String,
+    #[serde(default)]
+    collections: serde_yaml::Mapping,
+    #[serde(default)]
+    taxonomies: serde_yaml::Mapping,
+    #[serde(default)]
+    extra: serde_yaml::Mapping,
+}
+
+fn default_theme() -> String {
+    "default".to_string()
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub title: Localized,
+    pub description: Localized,
+    /// Always ends with `/`.
+    pub base_url: String,
+    pub default_language: String,
+    pub languages: Vec<Language>,
+    pub theme: String,
+    /// In declared order: the first is the site's main collection.
+    pub collections: Vec<Collection>,
+    /// In declared order.
+    pub taxonomies: Vec<Taxonomy>,
+    pub extra: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCollection {
+    folder: String,
+    title: Localized,
+    #[serde(default)]
+    sort_by: Option<String>,
+    #[serde(default)]
+    paginate: Option<usize>,
+    #[serde(default)]
+    template: Option<String>,
+    #[serde(default)]
+    fields: serde_yaml::Mapping,
+}
+
+#[derive(Debug, Clone)]
+pub struct Collection {
+    pub key: String,
+    /// The folder under `content/` whose Markdown files belong to this collection.
+    pub folder: String,
+    pub title: Localized,
+    /// A date field to sort by, newest first; pages without it sort by title.
+    pub sort_by: String,
+    pub paginate: Option<usize>,
+    pub template: String,
+    pub fields: Vec<Field>,
+}
+
+impl Collection {
+    pub fn field(&self, name: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawField {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    required: bool,
+    #[serde(default)]
+    of: Option<String>,
+    #[serde(default)]
+    taxonomy: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldType {
+    String,
+    Text,
+    Date,
+    Integer,
+    Number,
+    Boolean,
+    Url,
+    /// A term of the named taxonomy.
+    Term(String),
+    List(Box<FieldType>),
+}
+
+impl FieldType {
+    pub fn describe(&self) -> String {
+        match self {
+            FieldType::String | FieldType::Text => "a string".into(),
+            FieldType::Date => "a date (YYYY-MM-DD)".into(),
+            FieldType::Integer => "a whole number".into(),
+            FieldType::Number => "a number".into(),
+            FieldType::Boolean => "true or false".into(),
+            FieldType::Url => "a URL (https://…)".into(),
+            FieldType::Term(taxonomy) => format!("a term of {taxonomy}"),
+            FieldType::List(of) => format!("a list of {}", of.describe_plural()),
+        }
+    }
+
+    fn describe_plural(&self) -> String {
+        match self {
+            FieldType::Term(taxonomy) => format!("terms of {taxonomy}"),
+            FieldType::Date => "dates".into(),
+            FieldType::Url => "URLs".into(),
+            FieldType::Integer | FieldType::Number => "numbers".into(),
+            FieldType::Boolean => "booleans".into(),
+            _ => "strings".into(),
+        }
+    }
+
+    /// The taxonomy whose terms this field holds, directly or in a list.
+    pub fn taxonomy(&self) -> Option<&str> {
+        match self {
+            FieldType::Term(taxonomy) => Some(taxonomy),
+            FieldType::List(of) => of.taxonomy(),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub name: String,
+    pub kind: FieldType,
+    pub required: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTaxonomy {
+    title: Localized,
+    #[serde(default)]
+    closed: bool,
+    #[serde(default)]
+    terms: Vec<DeclaredTerm>,
+    #[serde(default)]
+    from: Option<String>,
+    #[serde(default)]
+    paginate: Option<usize>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeclaredTerm {
+    pub key: String,
+    pub name: Localized,
+    #[serde(default)]
+    pub description: Option<Localized>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Taxonomy {
+    pub key: String,
+    pub title: Localized,
+    /// Closed taxonomies accept only their declared terms, in declared order.
+    pub closed: bool,
+    pub terms: Vec<DeclaredTerm>,
+    /// A date field the terms are derived from (the year), instead of a field of their own.
+    pub from: Option<String>,
+    pub paginate: Option<usize>,
+}
+
+impl Config {
+    pub fn language(&self, code: &str) -> Option<&Language> {
+        self.languages.iter().find(|l| l.code == code)
+    }
+
+    pub fn collection(&self, key: &str) -> Option<&Collection> {
+        self.collections.iter().find(|c| c.key == key)
+    }
+
+    pub fn taxonomy(&self, key: &str) -> Option<&Taxonomy> {
+        self.taxonomies.iter().find(|t| t.key == key)
+    }
+
+    /// The path prefix of a language: empty for the default language, `en/` for the others.
+    pub fn language_prefix(&self, lang: &str) -> String {
+        if lang == self.default_language {
+            String::new()
+        } else {
+            format!("{lang}/")
+        }
+    }
+}
+
+/// Reads and checks `site.yaml` at the site root.
+pub fn load(root: &Path) -> Result<Config, Vec<Diagnostic>> {
+    let path = root.join(CONFIG_FILE);
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        vec![
+            Diagnostic::error(CONFIG_FILE, format!("cannot read {CONFIG_FILE}: {e}"))
+                .with_hint("run casebook in the folder that holds site.yaml, or pass --root DIR; `casebook init DIR` creates a new casebook"),
+        ]
+    })?;
+    parse(&text)
+}
+
+pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
+    let raw: RawConfig = from_yaml(text, text, 0)?;
+    let mut diagnostics = Vec::new();
+    let located = |message: String, key: &str| {
+        let d = Diagnostic::error(CONFIG_FILE, message);
+        match find_key(text, key) {
+            Some(offset) => d.at_offset(text, offset),
+            None => d,
+        }
+    };
+
+    let mut languages = raw.languages;
+    if languages.is_empty() {
+        diagnostics.push(located("no languages are declared".into(), "languages"));
+        languages.push(Language {
+            code: "en".into(),
+            name: "English".into(),
+        });
+    }
+    let default_language = raw
+        .default_language
+        .unwrap_or_else(|| languages[0].code.clone());
+    if !languages.iter().any(|l| l.code == default_language) {
+        diagnostics.push(
+            located(
+                format!("the default language \"{default_language}\" is not one of the languages"),
+                "default_language",
+            )
+            .with_hint(format!(
+                "declare it under languages, or use one of: {}",
+                join_codes(&languages)
+            )),
+        );
+    }
+
+    let mut taxonomies = Vec::new();
+    for (key, value) in ordered(&raw.taxonomies) {
+        match from_value::<RawTaxonomy>(value, text, &key) {
+            Ok(t) => taxonomies.push(Taxonomy {
+                key,
+                title: t.title,
+                closed: t.closed,
+                terms: t.terms,
+                from: t.from,
+                paginate: t.paginate,
+            }),
+            Err(d) => diagnostics.push(d),
+        }
+    }
+
+    let mut collections = Vec::new();
+    for (key, value) in ordered(&raw.collections) {
+        let raw_collection = match from_value::<RawCollection>(value, text, &key) {
+            Ok(c) => c,
+            Err(d) => {
+                diagnostics.push(d);
+                continue;
+            }
+        };
+        let mut fields = Vec::new();
+        for (name, value) in ordered(&raw_collection.fields) {
+            let raw_field = match from_value::<RawField>(value, text, &name) {
+                Ok(f) => f,
+                Err(d) => {
+                    diagnostics.push(d);
+                    continue;
+                }
+            };
+            match field_type(&raw_field, &taxonomies) {
+                Ok(kind) => fields.push(Field {
+                    name,
+                    kind,
+                    required: raw_field.required,
+                }),
+                Err((message, hint)) => {
+                    diagnostics.push(located(message, &name).with_hint(hint));
+                }
+            }
+        }
+        if !fields.iter().any(|f| f.name == "title") {
+            fields.insert(
+                0,
+                Field {
+                    name: "title".into(),
+                    kind: FieldType::String,
+                    required: true,
+                },
+            );
+        }
+        collections.push(Collection {
+            folder: raw_collection.folder.trim_matches('/').to_string(),
+            title: raw_collection.title,
+            sort_by: raw_collection.sort_by.unwrap_or_else(|| "date".into()),
+            paginate: raw_collection.paginate.filter(|n| *n > 0),
+            template: raw_collection
+                .template
+                .unwrap_or_else(|| "page.html".into()),
+            fields,
+            key,
+        });
+    }
+    for taxonomy in &taxonomies {
+        if let Some(from) = &taxonomy.from
+            && !collections
+                .iter()
+                .any(|c| c.field(from).is_some_and(|f| f.kind == FieldType::Date))
+        {
+            diagnostics.push(
+                located(
+                    format!("taxonomy {} derives from \"{from}\", which is no date field of any collection", taxonomy.key),
+                    "from",
+                )
+                .with_hint("`from` names a field of type date, such as `from: date`"),
+            );
+        }
+    }
+
+    if !diagnostics.is_empty() {
+        return Err(diagnostics);
+    }
+    let mut base_url = raw.base_url;
+    if !base_url.ends_with('/') {
+        base_url.push('/');
+    }
+    Ok(Config {
+        title: raw.title,
+        description: raw.description,
+        base_url,
+        default_language,
+        languages,
+        theme: raw.theme,
+        collections,
+        taxonomies,
+        extra: serde_json::to_value(&raw.extra).unwrap_or(serde_json::Value::Null),
+    })
+}
+
+fn join_codes(languages: &[Language]) -> String {
+    languages
+        .iter()
+        .map(|l| l.code.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn field_type(raw: &RawField, taxonomies: &[Taxonomy]) -> Result<FieldType, (String, String)> {
+    let scalar = |name: &str| -> Result<FieldType, (String, String)> {
+        Ok(match name {
+            "string" => FieldType::String,
+            "text" => FieldType::Text,
+            "date" => FieldType::Date,
+            "integer" => FieldType::Integer,
+            "number" => FieldType::Number,
+            "boolean" => FieldType::Boolean,
+            "url" => FieldType::Url,
+            "term" => {
+                let Some(taxonomy) = &raw.taxonomy else {
+                    return Err((
+                        "a field of type term needs a taxonomy".into(),
+                        "add `taxonomy: NAME`, naming one of the taxonomies".into(),
+                    ));
+                };
+                if !taxonomies.iter().any(|t| &t.key == taxonomy) {
+                    return Err((
+                        format!("\"{taxonomy}\" is not a declared taxonomy"),
+                        format!(
+                            "the taxonomies are {}",
+                            taxonomies
+                                .iter()
+                                .map(|t| t.key.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    ));
+                }
+                FieldType::Term(taxonomy.clone())
+            }
+            other => {
+                return Err((
+                    format!("\"{other}\" is not a field type"),
+                    "the types are string, text, date, integer, number, boolean, url, term, list"
+                        .into(),
+                ));
+            }
+        })
+    };
+    if raw.kind == "list" {
+        let of = raw.of.as_deref().unwrap_or("string");
+        if of == "list" {
+            return Err((
+                "lists of lists are not supported".into(),
+                "use `of: string` or another scalar type".into(),
+            ));
+        }
+        Ok(FieldType::List(Box::new(scalar(of)?)))
+    } else {
+        scalar(&raw.kind)
+    }
+}
+
+/// The entries of a YAML mapping in their written order, with string keys.
+fn ordered(mapping: &serde_yaml::Mapping) -> Vec<(String, &serde_yaml::Value)> {
+    mapping.iter().map(|(k, v)| (yaml_key(k), v)).collect()
+}
+
+pub fn yaml_key(key: &serde_yaml::Value) -> String {
+    match key {
+        serde_yaml::Value::String(s) => s.clone(),
+        other => serde_yaml::to_string(other)
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
+    }
+}
+
+/// Byte offset of the first line declaring `key:` in `text`.
+fn find_key(text: &str, key: &str) -> Option<usize> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        if let Some(rest) = trimmed.strip_prefix(key)
+            && rest.trim_start().starts_with(':')
+        {
+            return Some(offset + (line.len() - trimmed.len()));
+        }
+        offset += line.len();
+    }
+    None
+}
+
+fn from_value<T: DeserializeOwned>(
+    value: &serde_yaml::Value,
+    text: &str,
+    key: &str,
+) -> Result<T, Diagnostic> {
+    serde_yaml::from_value(value.clone()).map_err(|e| {
+        let d = Diagnostic::error(
+            CONFIG_FILE,
+            format!("in `{key}`: {}", clean_yaml_message(&e)),
+        );
+        match find_key(text, key) {
+            Some(offset) => d.at_offset(text, offset),
+            None => d,
+        }
+    })
+}
+
+/// Parses YAML, turning a syntax or shape error into a diagnostic placed in `file_text`, where
+/// the YAML starts `line_offset` lines below the top of the file.
+fn from_yaml<T: DeserializeOwned>(
+    yaml: &str,
+    file_text: &str,
+    line_offset: usize,
+) -> Result<T, Vec<Diagnostic>> {
+    serde_yaml::from_str(yaml).map_err(|e| {
+        let d = Diagnostic::error(CONFIG_FILE, clean_yaml_message(&e));
+        vec![match e.location() {
+            Some(loc) => d.at(file_text, loc.line() + line_offset, loc.column()),
+            None => d,
+        }]
+    })
+}
+
+/// The YAML library's message without its own "at line X column Y" suffix, since diagnostics
+/// carry their position separately.
+pub fn clean_yaml_message(error: &serde_yaml::Error) -> String {
+    let message = error.to_string();
+    match message.find(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str =
+        "title: T\nbase_url: https://example.org\nlanguages:\n  - code: en\n    name: English\n";
+
+    #[test]
+    fn minimal_config_gets_defaults() {
+        let config = parse(MINIMAL).unwrap();
+        assert_eq!(config.base_url, "https://example.org/");
+        assert_eq!(config.default_language, "en");
+        assert_eq!(config.theme, "default");
+        assert_eq!(config.title.get("en", "en"), "T");
+    }
+
+    #[test]
+    fn unknown_taxonomy_in_a_field_is_reported_at_the_field() {
+        let text = format!(
+            "{MINIMAL}collections:\n  practices:\n    folder: practices\n    title: P\n    fields:\n      aspect: {{ type: term, taxonomy: aspects }}\n"
+        );
+        let errors = parse(&text).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].message, "\"aspects\" is not a declared taxonomy");
+        assert_eq!((errors[0].line, errors[0].column), (11, 7));
+    }
+
+    #[test]
+    fn a_misspelt_key_is_an_error_with_its_line() {
+        let errors = parse(&format!("{MINIMAL}themes: x\n")).unwrap_err();
+        assert!(
+            errors[0].message.contains("unknown field `themes`"),
+            "{errors:?}"
+        );
+        assert_eq!(errors[0].line, 6);
+    }
+}

@@ -1,0 +1,247 @@
+//! Load: walk `content/`, read every Markdown file, split and parse its front matter.
+
+pub mod front_matter;
+
+use crate::config::Config;
+use crate::diagnostics::Diagnostic;
+use front_matter::Positions;
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+
+pub const CONTENT_DIR: &str = "content";
+
+/// A Markdown file with its front matter parsed and not yet checked against the schema.
+#[derive(Debug, Clone)]
+pub struct SourcePage {
+    /// Relative to the site root: `content/practices/xuzhou.zh.md`.
+    pub file: String,
+    /// Relative to `content/`: `practices/xuzhou.zh.md`.
+    pub content_path: String,
+    /// The folder within `content/`: `practices` (empty at the top).
+    pub dir: String,
+    /// The file name without language and extension: `xuzhou`.
+    pub stem: String,
+    pub lang: String,
+    /// The whole file, BOM removed and line endings normalized.
+    pub text: String,
+    pub front_matter: serde_yaml::Mapping,
+    pub positions: Positions,
+    pub body_offset: usize,
+}
+
+impl SourcePage {
+    pub fn body(&self) -> &str {
+        &self.text[self.body_offset..]
+    }
+}
+
+/// The Markdown files under `content/`, sorted by path, and the problems found reading them.
+pub fn load(root: &Path, config: &Config) -> (Vec<SourcePage>, Vec<Diagnostic>) {
+    let content_root = root.join(CONTENT_DIR);
+    let mut diagnostics = Vec::new();
+    let mut files: Vec<(String, PathBuf)> = Vec::new();
+    if !content_root.is_dir() {
+        diagnostics.push(
+            Diagnostic::error(CONTENT_DIR, "there is no content folder")
+                .with_hint("create content/ and put Markdown files in it"),
+        );
+        return (Vec::new(), diagnostics);
+    }
+    let walker = walkdir::WalkDir::new(&content_root)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| !is_hidden(e.file_name()));
+    for entry in walker {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                let file = e
+                    .path()
+                    .map(|p| relative(root, p))
+                    .unwrap_or_else(|| CONTENT_DIR.to_string());
+                diagnostics.push(Diagnostic::error(file, format!("cannot read: {e}")));
+                continue;
+            }
+        };
+        let path = entry.path();
+        let file = relative(root, path);
+        if entry.path_is_symlink() && path.is_dir() {
+            diagnostics.push(
+                Diagnostic::warning(file, "this link to a folder is not followed")
+                    .with_hint("casebook does not follow links to folders (they can loop); move or copy the files into content/"),
+            );
+            continue;
+        }
+        if entry.path_is_symlink() && !path.exists() {
+            diagnostics.push(Diagnostic::warning(file, "this link points to nothing"));
+            continue;
+        }
+        if path.is_file() && path.extension().is_some_and(|x| x == "md") {
+            files.push((file, path.to_path_buf()));
+        }
+    }
+
+    let results: Vec<Result<SourcePage, Diagnostic>> = files
+        .par_iter()
+        .map(|(file, path)| read_page(&content_root, file, path, config))
+        .collect();
+    let mut pages = Vec::with_capacity(results.len());
+    for result in results {
+        match result {
+            Ok(page) => pages.push(page),
+            Err(d) => diagnostics.push(d),
+        }
+    }
+    (pages, diagnostics)
+}
+
+fn is_hidden(name: &std::ffi::OsStr) -> bool {
+    name.to_str()
+        .is_some_and(|n| n.starts_with('.') && n.len() > 1)
+}
+
+/// `root`-relative path with `/` separators.
+pub fn relative(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn read_page(
+    content_root: &Path,
+    file: &str,
+    path: &Path,
+    config: &Config,
+) -> Result<SourcePage, Diagnostic> {
+    let bytes =
+        std::fs::read(path).map_err(|e| Diagnostic::error(file, format!("cannot read: {e}")))?;
+    let text = decode(bytes, file)?;
+    let content_path = relative(content_root, path);
+    let (dir, file_name) = match content_path.rfind('/') {
+        Some(i) => (&content_path[..i], &content_path[i + 1..]),
+        None => ("", content_path.as_str()),
+    };
+    let (stem, lang) = split_language(file_name, config).map_err(|d| Diagnostic {
+        file: file.to_string(),
+        ..d
+    })?;
+    let split = front_matter::split(&text, file)?;
+    let (front_matter, positions) = front_matter::parse(&split, &text, file)?;
+    let body_offset = split.body_offset;
+    Ok(SourcePage {
+        file: file.to_string(),
+        dir: dir.to_string(),
+        stem,
+        lang,
+        front_matter,
+        positions,
+        body_offset,
+        content_path,
+        text,
+    })
+}
+
+/// UTF-8 text without BOM and with `\n` line endings, or an error at the first invalid byte.
+pub fn decode(bytes: Vec<u8>, file: &str) -> Result<String, Diagnostic> {
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            let bytes = e.as_bytes();
+            let valid = e.utf8_error().valid_up_to();
+            let before = String::from_utf8_lossy(&bytes[..valid]);
+            let (line, column) = crate::diagnostics::line_column(&before, before.len());
+            let mut d = Diagnostic::error(file, "the file is not valid UTF-8 text")
+                .with_hint("save the file as UTF-8 (editors call it \"UTF-8\" or \"Unicode\"); GBK and other encodings are not read");
+            d.line = line;
+            d.column = column;
+            return Err(d);
+        }
+    };
+    let text = text
+        .strip_prefix('\u{feff}')
+        .map(str::to_string)
+        .unwrap_or(text);
+    Ok(if text.contains('\r') {
+        text.replace("\r\n", "\n")
+    } else {
+        text
+    })
+}
+
+/// `xuzhou.zh.md` -> (`xuzhou`, `zh`); `about.md` -> (`about`, the default language).
+pub fn split_language(file_name: &str, config: &Config) -> Result<(String, String), Diagnostic> {
+    let without_ext = file_name.strip_suffix(".md").unwrap_or(file_name);
+    if let Some((stem, code)) = without_ext.rsplit_once('.') {
+        if config.language(code).is_some() {
+            return Ok((stem.to_string(), code.to_string()));
+        }
+        if looks_like_language(code) {
+            return Err(Diagnostic::error(
+                "",
+                format!("\"{code}\" in the file name is not a language of this site"),
+            )
+            .with_hint(format!(
+                "the languages are {}; declare it in site.yaml or rename the file",
+                config
+                    .languages
+                    .iter()
+                    .map(|l| l.code.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+    }
+    Ok((without_ext.to_string(), config.default_language.clone()))
+}
+
+fn looks_like_language(code: &str) -> bool {
+    let (primary, region) = code.split_once('-').unwrap_or((code, ""));
+    (2..=3).contains(&primary.len())
+        && primary.chars().all(|c| c.is_ascii_lowercase())
+        && (region.is_empty() || (2..=4).contains(&region.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> Config {
+        crate::config::parse(
+            "title: T\nbase_url: /\ndefault_language: zh\nlanguages:\n  - {code: zh, name: 中文}\n  - {code: en, name: English}\n",
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn language_comes_from_the_file_name() {
+        let c = config();
+        assert_eq!(
+            split_language("a.en.md", &c).unwrap(),
+            ("a".into(), "en".into())
+        );
+        assert_eq!(
+            split_language("a.md", &c).unwrap(),
+            ("a".into(), "zh".into())
+        );
+        assert_eq!(
+            split_language("v1.2.md", &c).unwrap(),
+            ("v1.2".into(), "zh".into())
+        );
+        assert!(split_language("a.fr.md", &c).is_err());
+    }
+
+    #[test]
+    fn decoding_strips_bom_and_normalizes_crlf() {
+        let text = decode(b"\xef\xbb\xbf---\r\ntitle: A\r\n---\r\n".to_vec(), "a.md").unwrap();
+        assert_eq!(text, "---\ntitle: A\n---\n");
+    }
+
+    #[test]
+    fn invalid_utf8_is_reported_at_its_line() {
+        let error = decode(b"---\ntitle: \xff\n".to_vec(), "a.md").unwrap_err();
+        assert_eq!((error.line, error.column), (2, 8));
+    }
+}

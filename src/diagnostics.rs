@@ -1,0 +1,274 @@
+//! One `Diagnostic` type for everything that can be wrong with a casebook's inputs, and its human,
+//! JSON and GitHub-annotation forms.
+
+use serde::Serialize;
+use std::fmt::Write as _;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+    Info,
+}
+
+impl Severity {
+    pub fn label(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
+/// A problem found in a file, with its position (1-based line and column, counted in characters).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// Relative to the site root, with `/` separators.
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+    pub hint: Option<String>,
+    /// The offending source line, for the excerpt under the message.
+    #[serde(skip)]
+    pub source_line: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(file: impl Into<String>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Error,
+            file: file.into(),
+            line: 0,
+            column: 0,
+            message: message.into(),
+            hint: None,
+            source_line: None,
+        }
+    }
+
+    pub fn warning(file: impl Into<String>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(file, message)
+        }
+    }
+
+    pub fn info(file: impl Into<String>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Info,
+            ..Diagnostic::error(file, message)
+        }
+    }
+
+    /// Places the diagnostic at `line:column` of `source` and keeps that line for the excerpt.
+    pub fn at(mut self, source: &str, line: usize, column: usize) -> Self {
+        self.line = line;
+        self.column = column.max(1);
+        self.source_line = source
+            .lines()
+            .nth(line.saturating_sub(1))
+            .map(|l| l.trim_end_matches('\r').to_string());
+        self
+    }
+
+    /// Places the diagnostic at a byte offset of `source`.
+    pub fn at_offset(self, source: &str, offset: usize) -> Self {
+        let (line, column) = line_column(source, offset);
+        self.at(source, line, column)
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    fn sort_key(&self) -> (&str, usize, usize, Severity) {
+        (&self.file, self.line, self.column, self.severity)
+    }
+}
+
+/// The 1-based line and character column of a byte offset.
+pub fn line_column(source: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(source.len());
+    while !source.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &source[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before[line_start..].chars().count() + 1;
+    (line, column)
+}
+
+/// Sorts diagnostics by file and position, the order in which they are reported.
+pub fn sort(diagnostics: &mut [Diagnostic]) {
+    diagnostics.sort_by(|a, b| {
+        a.sort_key()
+            .cmp(&b.sort_key())
+            .then_with(|| a.message.cmp(&b.message))
+    });
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+    Github,
+}
+
+/// Renders diagnostics for a terminal: `file:line:col: error: message`, the source line, a caret
+/// and the hint.
+pub fn to_human(diagnostics: &[Diagnostic], color: bool) -> String {
+    let paint = |code: &str, text: &str| {
+        if color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    };
+    let mut out = String::new();
+    for d in diagnostics {
+        let place = if d.line > 0 {
+            format!("{}:{}:{}", d.file, d.line, d.column)
+        } else {
+            d.file.clone()
+        };
+        let severity = match d.severity {
+            Severity::Error => paint("1;31", "error"),
+            Severity::Warning => paint("1;33", "warning"),
+            Severity::Info => paint("1;36", "info"),
+        };
+        let _ = writeln!(out, "{}: {severity}: {}", paint("1", &place), d.message);
+        if let Some(line) = &d.source_line {
+            let gutter = d.line.to_string();
+            let pad = " ".repeat(gutter.len());
+            let caret_pad: String = line
+                .chars()
+                .take(d.column.saturating_sub(1))
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
+            let _ = writeln!(out, "{pad} |");
+            let _ = writeln!(out, "{gutter} | {line}");
+            let _ = writeln!(out, "{pad} | {caret_pad}{}", paint("1;31", "^"));
+        }
+        if let Some(hint) = &d.hint {
+            let _ = writeln!(out, "  = {}: {hint}", paint("1;36", "help"));
+        }
+    }
+    out
+}
+
+pub fn to_json(diagnostics: &[Diagnostic]) -> String {
+    serde_json::to_string_pretty(diagnostics).unwrap_or_else(|_| "[]".to_string())
+}
+
+/// GitHub Actions workflow commands, so that a pull request shows each error on its line.
+pub fn to_github(diagnostics: &[Diagnostic]) -> String {
+    let mut out = String::new();
+    for d in diagnostics {
+        let command = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "notice",
+        };
+        let mut message = d.message.clone();
+        if let Some(hint) = &d.hint {
+            message.push_str(" (help: ");
+            message.push_str(hint);
+            message.push(')');
+        }
+        let _ = write!(out, "::{command} file={}", escape_property(&d.file));
+        if d.line > 0 {
+            let _ = write!(out, ",line={},col={}", d.line, d.column);
+        }
+        let _ = writeln!(out, "::{}", escape_data(&message));
+    }
+    out
+}
+
+fn escape_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// `2 errors, 1 warning in 3 files`, or `no problems`.
+pub fn summary(diagnostics: &[Diagnostic]) -> String {
+    if diagnostics.is_empty() {
+        return "no problems".to_string();
+    }
+    let count = |s: Severity| diagnostics.iter().filter(|d| d.severity == s).count();
+    let plural = |n: usize, word: &str| {
+        if n == 1 {
+            format!("{n} {word}")
+        } else {
+            format!("{n} {word}s")
+        }
+    };
+    let mut files: Vec<&str> = diagnostics.iter().map(|d| d.file.as_str()).collect();
+    files.sort_unstable();
+    files.dedup();
+    format!(
+        "{}, {} in {}",
+        plural(count(Severity::Error), "error"),
+        plural(count(Severity::Warning), "warning"),
+        plural(files.len(), "file")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_column_counts_characters_not_bytes() {
+        let source = "a\n标题: x\n";
+        assert_eq!(line_column(source, 0), (1, 1));
+        assert_eq!(line_column(source, 2), (2, 1));
+        // "标题" is six bytes; the colon is the third character.
+        assert_eq!(line_column(source, 8), (2, 3));
+    }
+
+    #[test]
+    fn human_form_shows_place_excerpt_caret_and_hint() {
+        let d = Diagnostic::error("content/a.md", "\"grean\" is not an aspect")
+            .at("---\naspect: grean\n---\n", 2, 9)
+            .with_hint("the aspects are green, logistics");
+        let text = to_human(&[d], false);
+        assert_eq!(
+            text,
+            "content/a.md:2:9: error: \"grean\" is not an aspect\n  |\n2 | aspect: grean\n  |         ^\n  = help: the aspects are green, logistics\n"
+        );
+    }
+
+    #[test]
+    fn github_form_escapes_newlines_and_property_separators() {
+        let d = Diagnostic::error("content/a,b.md", "bad\nvalue").at("x\ny\n", 2, 1);
+        assert_eq!(
+            to_github(&[d]),
+            "::error file=content/a%2Cb.md,line=2,col=1::bad%0Avalue\n"
+        );
+    }
+
+    #[test]
+    fn summary_counts_errors_warnings_and_files() {
+        let ds = vec![
+            Diagnostic::error("a", "x"),
+            Diagnostic::error("b", "y"),
+            Diagnostic::warning("b", "z"),
+        ];
+        assert_eq!(summary(&ds), "2 errors, 1 warning in 2 files");
+    }
+}

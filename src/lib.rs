@@ -1,0 +1,265 @@
+//! casebook: a static site generator for bilingual collections of best practices and case
+//! studies.
+//!
+//! The pipeline, one module per stage: [`content`] loads, [`schema`] validates, [`site`] models,
+//! [`markdown`] renders Markdown, [`render`] applies templates, [`output`] writes. This file
+//! wires the stages together for the commands `build` and `check`.
+
+pub mod config;
+pub mod content;
+pub mod diagnostics;
+pub mod markdown;
+pub mod output;
+pub mod render;
+pub mod scaffold;
+pub mod schema;
+pub mod site;
+pub mod slug;
+pub mod theme;
+
+use diagnostics::Diagnostic;
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    pub root: PathBuf,
+    /// Defaults to `public/` under the root.
+    pub output: Option<PathBuf>,
+    pub base_url: Option<String>,
+    pub drafts: bool,
+    pub serve_mode: bool,
+}
+
+impl BuildOptions {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        BuildOptions {
+            root: root.into(),
+            output: None,
+            base_url: None,
+            drafts: false,
+            serve_mode: false,
+        }
+    }
+
+    pub fn output_dir(&self) -> PathBuf {
+        self.output
+            .clone()
+            .unwrap_or_else(|| self.root.join("public"))
+    }
+}
+
+/// What a build or check did.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Sorted by file and position.
+    pub diagnostics: Vec<Diagnostic>,
+    pub pages: usize,
+    pub files_written: usize,
+}
+
+impl Report {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// The site and its rendered files, before anything is written.
+pub struct Rendered {
+    pub site: site::Site,
+    pub files: Vec<render::OutputFile>,
+}
+
+/// Runs every stage but writing. Returns the rendered files only when there is no error.
+pub fn render(options: &BuildOptions) -> (Option<Rendered>, Vec<Diagnostic>) {
+    let mut config = match config::load(&options.root) {
+        Ok(config) => config,
+        Err(diagnostics) => return (None, diagnostics),
+    };
+    if let Some(base_url) = &options.base_url {
+        config.base_url = if base_url.ends_with('/') {
+            base_url.clone()
+        } else {
+            format!("{base_url}/")
+        };
+    }
+    let (sources, mut diagnostics) = content::load(&options.root, &config);
+    let theme = theme::load(&options.root, &config.theme);
+    let (mut site, found) = site::build(config, sources, options.drafts);
+    diagnostics.extend(found);
+    diagnostics.extend(render_markdown(&mut site));
+
+    let theme = match theme {
+        Ok(theme) => theme,
+        Err(found) => {
+            diagnostics.extend(found);
+            return (None, finish(diagnostics));
+        }
+    };
+    let tera = match render::compile(&theme) {
+        Ok(tera) => tera,
+        Err(found) => {
+            diagnostics.extend(found);
+            return (None, finish(diagnostics));
+        }
+    };
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return (None, finish(diagnostics));
+    }
+    let (mut files, found) = render::render_site(
+        &site,
+        &theme,
+        &tera,
+        &render::RenderOptions {
+            serve_mode: options.serve_mode,
+        },
+    );
+    diagnostics.extend(found);
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return (None, finish(diagnostics));
+    }
+    // Static files first, so that a generated page of the same name wins.
+    let mut all: Vec<render::OutputFile> = theme
+        .static_files
+        .iter()
+        .map(|(path, file)| render::OutputFile {
+            path: path.clone(),
+            bytes: file.bytes.clone(),
+        })
+        .filter(|s| !files.iter().any(|f| f.path == s.path))
+        .collect();
+    all.append(&mut files);
+    all.sort_by(|a, b| a.path.cmp(&b.path));
+    (Some(Rendered { site, files: all }), finish(diagnostics))
+}
+
+fn finish(mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    diagnostics::sort(&mut diagnostics);
+    diagnostics.dedup();
+    diagnostics
+}
+
+/// Renders every page's Markdown in parallel, then checks links and anchors against the whole
+/// site.
+fn render_markdown(site: &mut site::Site) -> Vec<Diagnostic> {
+    let by_path = &site.by_content_path;
+    let pages = &site.pages;
+    let resolve = |content_path: &str| by_path.get(content_path).map(|&id| pages[id].path.clone());
+    let rendered: Vec<markdown::Rendered> = pages
+        .par_iter()
+        .map(|page| {
+            let root = render::root_of(&page.path);
+            let context = markdown::LinkContext {
+                dir: &page.source.dir,
+                root: &root,
+                resolve: &resolve,
+            };
+            markdown::render_markdown(page.source.body(), &context)
+        })
+        .collect();
+    for (page, r) in site.pages.iter_mut().zip(rendered) {
+        page.rendered = r;
+    }
+
+    let mut diagnostics = Vec::new();
+    for page in &site.pages {
+        let at = |d: Diagnostic, offset: usize| {
+            d.at_offset(&page.source.text, page.source.body_offset + offset)
+        };
+        for broken in &page.rendered.broken_links {
+            let why = if site.left_out_drafts.contains(&broken.resolved) {
+                format!(
+                    "links to {}, a draft left out of this build",
+                    broken.resolved
+                )
+            } else {
+                format!("links to {}, which does not exist", broken.resolved)
+            };
+            diagnostics.push(at(Diagnostic::error(&page.source.file, why), broken.offset).with_hint(format!(
+                "link destinations are relative to this file (content/{}); check the file name and its language suffix",
+                page.source.content_path
+            )));
+        }
+        for link in &page.rendered.links {
+            let Some(fragment) = link.fragment.as_deref().map(markdown::percent_decode) else {
+                continue;
+            };
+            let target = if link.target.is_empty() {
+                Some(page)
+            } else {
+                site.by_content_path
+                    .get(&link.target)
+                    .map(|&i| &site.pages[i])
+            };
+            if let Some(target) = target
+                && !target.rendered.anchors.contains(&fragment)
+            {
+                let mut d = at(
+                    Diagnostic::error(
+                        &page.source.file,
+                        format!("#{fragment} is not a heading of {}", target.source.file),
+                    ),
+                    link.offset,
+                );
+                let ids: Vec<&str> = target.rendered.anchors.iter().map(String::as_str).collect();
+                if let Some(near) = schema::closest(&fragment, ids.iter().copied()) {
+                    d = d.with_hint(format!("did you mean #{near}?"));
+                } else if !ids.is_empty() {
+                    d = d.with_hint(format!("its headings are #{}", ids.join(", #")));
+                }
+                diagnostics.push(d);
+            }
+        }
+    }
+    diagnostics
+}
+
+/// `casebook check`: everything but writing.
+pub fn check(options: &BuildOptions) -> Report {
+    let (rendered, diagnostics) = render(options);
+    Report {
+        pages: rendered.as_ref().map_or(0, |r| r.site.pages.len()),
+        files_written: 0,
+        diagnostics,
+    }
+}
+
+/// `casebook build`: render and, when there is no error, swap the result into the output folder.
+pub fn build(options: &BuildOptions) -> Report {
+    let output = options.output_dir();
+    if let Some(reason) = output::refuse_output(&options.root, &output) {
+        return Report {
+            diagnostics: vec![
+                Diagnostic::error(
+                    output.display().to_string(),
+                    format!("refusing to write the site here: {reason}"),
+                )
+                .with_hint("choose another folder with --output, such as public/"),
+            ],
+            ..Report::default()
+        };
+    }
+    let (rendered, mut diagnostics) = render(options);
+    let Some(rendered) = rendered else {
+        return Report {
+            diagnostics,
+            ..Report::default()
+        };
+    };
+    let mut report = Report {
+        pages: rendered.site.pages.len(),
+        files_written: rendered.files.len(),
+        diagnostics: Vec::new(),
+    };
+    if let Err(d) = output::write(&output, &rendered.files) {
+        diagnostics.push(d);
+        report.files_written = 0;
+    }
+    report.diagnostics = finish(diagnostics);
+    report
+}
+
+/// The site root to use when none is given: the current folder.
+pub fn default_root() -> PathBuf {
+    Path::new(".").to_path_buf()
+}

@@ -1,0 +1,896 @@
+//! Render: Tera set-up, the template context of every generated page, and rendering in parallel.
+//! The context is documented in `docs/templates.md`; keep the two in step.
+
+use crate::config::Config;
+use crate::diagnostics::Diagnostic;
+use crate::schema::{Date, Value};
+use crate::site::{Page, PageId, Site};
+use crate::theme::Theme;
+use rayon::prelude::*;
+use serde_json::{Map, Value as Json, json};
+use tera::{Context, Kwargs, State, Tera};
+
+/// A file of the built site: its path under the output directory and its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputFile {
+    pub path: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Options that change what is rendered, not what is read.
+#[derive(Debug, Clone, Default)]
+pub struct RenderOptions {
+    pub serve_mode: bool,
+}
+
+/// Compiles the theme's templates, reporting every template with a syntax error.
+pub fn compile(theme: &Theme) -> Result<Tera, Vec<Diagnostic>> {
+    let mut diagnostics = Vec::new();
+    let mut pending: Vec<(&String, String)> = theme
+        .templates
+        .iter()
+        .map(|(name, file)| (name, String::from_utf8_lossy(&file.bytes).into_owned()))
+        .collect();
+    // Tera reports one error at a time: drop the faulty template and try again, so that one run
+    // names every broken template.
+    loop {
+        let mut tera = new_tera();
+        match tera.add_raw_templates(pending.iter().map(|(n, s)| (n.as_str(), s.as_str()))) {
+            Ok(()) if diagnostics.is_empty() => return Ok(tera),
+            Ok(()) => return Err(diagnostics),
+            Err(error) => {
+                let found = template_diagnostics(&error, theme);
+                let mut culprits: Vec<String> = report_filename(&error).into_iter().collect();
+                if let tera::ErrorKind::Msg(text) = error.kind() {
+                    culprits.extend(parse_reports(text).into_iter().map(|r| r.0));
+                }
+                let before = pending.len();
+                pending.retain(|(name, _)| !culprits.contains(name));
+                diagnostics.extend(found);
+                if pending.len() == before {
+                    return Err(diagnostics);
+                }
+            }
+        }
+    }
+}
+
+fn new_tera() -> Tera {
+    let mut tera = Tera::new();
+    tera.autoescape_on([".html", ".htm", ".xml"]);
+    tera.register_filter(
+        "localdate",
+        |date: &str, kwargs: Kwargs, _: &State| -> tera::TeraResult<String> {
+            let lang = kwargs.get::<&str>("lang")?.unwrap_or("en");
+            Ok(match Date::parse(date) {
+                Some(d) => local_date(d, lang),
+                None => date.to_string(),
+            })
+        },
+    );
+    tera
+}
+
+fn report_filename(error: &tera::Error) -> Option<String> {
+    match error.kind() {
+        tera::ErrorKind::SyntaxError(r) | tera::ErrorKind::RenderingError(r) => {
+            Some(r.filename().to_string())
+        }
+        tera::ErrorKind::MissingParent { current, .. } => Some(current.clone()),
+        tera::ErrorKind::CircularExtend { tpl, .. } => Some(tpl.clone()),
+        _ => None,
+    }
+}
+
+/// A Tera error as diagnostics in the template files, at the lines and columns Tera reports.
+pub fn template_diagnostics(error: &tera::Error, theme: &Theme) -> Vec<Diagnostic> {
+    let place = |name: &str, message: String, line: usize, column: usize| {
+        let file = theme.templates.get(name);
+        let display = file.map_or_else(|| format!("templates/{name}"), |f| f.display.clone());
+        let source = file
+            .map(|f| String::from_utf8_lossy(&f.bytes).into_owned())
+            .unwrap_or_default();
+        Diagnostic::error(display, message)
+            .at(&source, line, column)
+            .with_hint("see docs/templates.md for the templates and the variables each receives")
+    };
+    let located = |r: &tera::ReportError| {
+        place(
+            r.filename(),
+            r.message().to_string(),
+            r.span().start_line,
+            r.span().start_col + 1,
+        )
+    };
+    let mut found = match error.kind() {
+        tera::ErrorKind::SyntaxError(r) | tera::ErrorKind::RenderingError(r) => vec![located(r)],
+        tera::ErrorKind::MissingParent { current, parent } => {
+            vec![place(
+                current,
+                format!("extends \"{parent}\", which does not exist"),
+                1,
+                1,
+            )]
+        }
+        // Checks across templates come as one message holding several reports.
+        tera::ErrorKind::Msg(text) => parse_reports(text)
+            .into_iter()
+            .map(|(name, message, line, column)| place(&name, message, line, column))
+            .collect(),
+        other => vec![Diagnostic::error("templates", other.to_string())],
+    };
+    if found.is_empty() {
+        found.push(Diagnostic::error("templates", error.to_string()));
+    }
+    // Rendering errors often wrap the cause (an unknown variable, a failing filter).
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        let last = found.last_mut().expect("at least one diagnostic");
+        match cause.downcast_ref::<tera::Error>().map(tera::Error::kind) {
+            Some(tera::ErrorKind::SyntaxError(r) | tera::ErrorKind::RenderingError(r)) => {
+                *last = located(r)
+            }
+            _ => last.message = format!("{}: {cause}", last.message),
+        }
+        source = cause.source();
+    }
+    found
+}
+
+/// `error: MESSAGE` followed by ` --> NAME:LINE:COLUMN`, as Tera writes its reports.
+fn parse_reports(text: &str) -> Vec<(String, String, usize, usize)> {
+    let mut reports = Vec::new();
+    let mut message: Option<&str> = None;
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        if let Some(m) = trimmed.strip_prefix("error: ") {
+            message = Some(m.trim_start_matches("error: "));
+        } else if let Some(place) = trimmed.strip_prefix("--> ") {
+            let mut parts = place.rsplitn(3, ':');
+            let column = parts.next().and_then(|c| c.parse().ok());
+            let line_number = parts.next().and_then(|l| l.parse().ok());
+            if let (Some(name), Some(line_number), Some(column), Some(m)) =
+                (parts.next(), line_number, column, message.take())
+            {
+                reports.push((name.to_string(), m.to_string(), line_number, column));
+            }
+        }
+    }
+    reports
+}
+
+/// A date as the language writes it: `2023年1月19日`, `19 January 2023`.
+pub fn local_date(date: Date, lang: &str) -> String {
+    const MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    if lang.starts_with("zh") || lang.starts_with("ja") {
+        format!("{}年{}月{}日", date.year, date.month, date.day)
+    } else {
+        format!(
+            "{} {} {}",
+            date.day,
+            MONTHS[(date.month - 1) as usize],
+            date.year
+        )
+    }
+}
+
+/// The way back from `path` to the site root: `./` for the root, `../../` for `a/b/`.
+pub fn root_of(path: &str) -> String {
+    let depth = path.split('/').filter(|s| !s.is_empty()).count();
+    if depth == 0 {
+        "./".to_string()
+    } else {
+        "../".repeat(depth)
+    }
+}
+
+/// One page to render: where it goes, with which template and context.
+struct Job {
+    output: String,
+    template: String,
+    context: Context,
+}
+
+/// Renders every page of the site.
+pub fn render_site(
+    site: &Site,
+    theme: &Theme,
+    tera: &Tera,
+    options: &RenderOptions,
+) -> (Vec<OutputFile>, Vec<Diagnostic>) {
+    let views = Views::new(site, theme, options);
+    let mut jobs: Vec<Job> = Vec::new();
+    for lang in &site.config.languages {
+        views.language_jobs(&lang.code, &mut jobs);
+    }
+    views.site_jobs(&mut jobs);
+
+    let results: Vec<Result<OutputFile, Vec<Diagnostic>>> = jobs
+        .into_par_iter()
+        .map(|job| match tera.render(&job.template, &job.context) {
+            Ok(text) => Ok(OutputFile {
+                path: job.output,
+                bytes: text.into_bytes(),
+            }),
+            Err(e) => Err(template_diagnostics(&e, theme)),
+        })
+        .collect();
+    let mut files = Vec::with_capacity(results.len());
+    let mut diagnostics: Vec<Diagnostic> = Vec::new();
+    for result in results {
+        match result {
+            Ok(file) => files.push(file),
+            // The same template error repeats on every page that uses it: report it once.
+            Err(found) => {
+                for d in found {
+                    let same_place =
+                        |x: &Diagnostic| (&x.file, x.line, x.column) == (&d.file, d.line, d.column);
+                    if !diagnostics.iter().any(same_place) {
+                        diagnostics.push(d);
+                    }
+                }
+            }
+        }
+    }
+    let base = &site.config.base_url;
+    files.push(OutputFile {
+        path: "robots.txt".into(),
+        bytes: format!("User-agent: *\nAllow: /\n\nSitemap: {base}sitemap.xml\n").into_bytes(),
+    });
+    (files, diagnostics)
+}
+
+/// Builds the template context values from the site model.
+struct Views<'a> {
+    site: &'a Site,
+    config: &'a Config,
+    theme: &'a Theme,
+    options: &'a RenderOptions,
+}
+
+impl<'a> Views<'a> {
+    fn new(site: &'a Site, theme: &'a Theme, options: &'a RenderOptions) -> Self {
+        Views {
+            site,
+            config: &site.config,
+            theme,
+            options,
+        }
+    }
+
+    fn permalink(&self, path: &str) -> String {
+        format!("{}{}", self.config.base_url, path)
+    }
+
+    fn default_lang(&self) -> &str {
+        &self.config.default_language
+    }
+
+    /// Variables every template receives, for a page at `path` in `lang`.
+    fn base_context(&self, lang: &str, path: &str, alternates: Json) -> Context {
+        let mut context = Context::new();
+        context.insert("lang", lang);
+        context.insert("root", &root_of(path));
+        context.insert("path", path);
+        context.insert("permalink", &self.permalink(path));
+        context.insert(
+            "t",
+            &self.theme.strings.get(lang).cloned().unwrap_or_default(),
+        );
+        context.insert("site", &self.site_view(lang));
+        context.insert("alternates", &alternates);
+        context.insert("serve_mode", &self.options.serve_mode);
+        context
+    }
+
+    fn site_view(&self, lang: &str) -> Json {
+        let fallback = self.default_lang();
+        let languages: Vec<Json> = self
+            .config
+            .languages
+            .iter()
+            .map(|l| json!({"code": l.code, "name": l.name, "path": self.config.language_prefix(&l.code)}))
+            .collect();
+        let nav: Vec<Json> = self
+            .config
+            .taxonomies
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.closed)
+            .map(|(i, t)| {
+                json!({
+                    "key": t.key,
+                    "title": t.title.get(lang, fallback),
+                    "path": self.taxonomy_path(i, lang),
+                    "terms": self.term_list(i, lang),
+                })
+            })
+            .collect();
+        let collections: Vec<Json> = self
+            .config
+            .collections
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                json!({
+                    "key": c.key,
+                    "title": c.title.get(lang, fallback),
+                    "path": self.collection_path(i, lang),
+                    "count": self.site.collection_pages(i, lang).len(),
+                })
+            })
+            .collect();
+        json!({
+            "title": self.config.title.get(lang, fallback),
+            "description": self.config.description.get(lang, fallback),
+            "base_url": self.config.base_url,
+            "default_language": fallback,
+            "languages": languages,
+            "nav": nav,
+            "collections": collections,
+            "extra": self.config.extra,
+        })
+    }
+
+    fn collection_path(&self, collection: usize, lang: &str) -> String {
+        format!(
+            "{}{}/",
+            self.config.language_prefix(lang),
+            crate::slug::slugify(&self.config.collections[collection].folder)
+        )
+    }
+
+    fn taxonomy_path(&self, taxonomy: usize, lang: &str) -> String {
+        format!(
+            "{}{}/",
+            self.config.language_prefix(lang),
+            crate::slug::slugify(&self.config.taxonomies[taxonomy].key)
+        )
+    }
+
+    fn term_list(&self, taxonomy: usize, lang: &str) -> Vec<Json> {
+        self.site.taxonomies[taxonomy]
+            .by_language
+            .get(lang)
+            .map(|terms| {
+                terms
+                    .iter()
+                    .map(|t| json!({"key": t.key, "name": t.name, "description": t.description, "path": t.path, "count": t.pages.len()}))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Alternates of a generated page that exists in every language at `prefix + rest`.
+    fn alternates_everywhere(&self, lang: &str, rest: &str) -> Json {
+        Json::Array(
+            self.config
+                .languages
+                .iter()
+                .map(|l| {
+                    let path = format!("{}{rest}", self.config.language_prefix(&l.code));
+                    json!({"lang": l.code, "name": l.name, "permalink": self.permalink(&path), "current": l.code == lang, "path": path})
+                })
+                .collect(),
+        )
+    }
+
+    /// Alternates of a page that exists only in `lang`.
+    fn only_here(&self, lang: &str, path: &str) -> Json {
+        let name = self.config.language(lang).map_or("", |l| l.name.as_str());
+        json!([{"lang": lang, "name": name, "permalink": self.permalink(path), "current": true, "path": path}])
+    }
+
+    fn page_alternates(&self, page: &Page) -> Json {
+        let mut ids: Vec<PageId> = page.translations.clone();
+        ids.push(self.site.by_content_path[&page.source.content_path]);
+        ids.sort_by_key(|&i| {
+            self.config
+                .languages
+                .iter()
+                .position(|l| l.code == self.site.pages[i].lang())
+        });
+        Json::Array(
+            ids.iter()
+                .map(|&i| {
+                    let p = &self.site.pages[i];
+                    let name = self.config.language(p.lang()).map_or("", |l| l.name.as_str());
+                    json!({"lang": p.lang(), "name": name, "permalink": self.permalink(&p.path), "current": p.lang() == page.lang(), "path": p.path})
+                })
+                .collect(),
+        )
+    }
+
+    /// A page for lists: everything but its content.
+    fn page_summary(&self, id: PageId) -> Json {
+        let page = &self.site.pages[id];
+        let mut view = Map::new();
+        let collection = page
+            .collection
+            .map(|c| self.config.collections[c].key.clone());
+        view.insert("title".into(), json!(page.title));
+        view.insert("summary".into(), json!(page.summary()));
+        view.insert("path".into(), json!(page.path));
+        view.insert("permalink".into(), json!(self.permalink(&page.path)));
+        view.insert("lang".into(), json!(page.lang()));
+        view.insert("collection".into(), json!(collection));
+        view.insert("slug".into(), json!(page.slug));
+        view.insert("date".into(), json!(page.date.map(|d| d.to_string())));
+        view.insert(
+            "date_display".into(),
+            json!(page.date.map(|d| local_date(d, page.lang()))),
+        );
+        view.insert("year".into(), json!(page.date.map(|d| d.year)));
+        view.insert("draft".into(), json!(page.checked.draft));
+        view.insert("fields".into(), self.fields_view(page));
+        view.insert("extra".into(), Json::Object(page.checked.extra.clone()));
+        view.insert("source_file".into(), json!(page.source.file));
+        Json::Object(view)
+    }
+
+    /// A page with its content, for its own page and for the print page.
+    fn page_full(&self, id: PageId) -> Json {
+        let page = &self.site.pages[id];
+        let mut view = self.page_summary(id);
+        let link = |other: Option<PageId>| {
+            other.map(
+                |o| json!({"title": self.site.pages[o].title, "path": self.site.pages[o].path}),
+            )
+        };
+        let translations: Vec<Json> = page
+            .translations
+            .iter()
+            .map(|&t| {
+                let p = &self.site.pages[t];
+                let name = self
+                    .config
+                    .language(p.lang())
+                    .map_or("", |l| l.name.as_str());
+                json!({"lang": p.lang(), "name": name, "title": p.title, "path": p.path})
+            })
+            .collect();
+        if let Json::Object(map) = &mut view {
+            map.insert("content".into(), json!(page.rendered.html));
+            map.insert("toc".into(), json!(page.rendered.toc));
+            map.insert("translations".into(), json!(translations));
+            if let Some(previous) = link(page.previous) {
+                map.insert("previous".into(), previous);
+            }
+            if let Some(next) = link(page.next) {
+                map.insert("next".into(), next);
+            }
+        }
+        view
+    }
+
+    /// Declared fields, typed; terms become `{key, name, path}`.
+    fn fields_view(&self, page: &Page) -> Json {
+        let mut fields = Map::new();
+        let collection = page.collection.map(|c| &self.config.collections[c]);
+        for (name, value) in &page.checked.fields {
+            let taxonomy = collection
+                .and_then(|c| c.field(name))
+                .and_then(|f| f.kind.taxonomy());
+            fields.insert(name.clone(), self.value_view(value, taxonomy, page.lang()));
+        }
+        Json::Object(fields)
+    }
+
+    fn value_view(&self, value: &Value, taxonomy: Option<&str>, lang: &str) -> Json {
+        match value {
+            Value::Text(s) => json!(s),
+            Value::Date(d) => json!(d.to_string()),
+            Value::Integer(n) => json!(n),
+            Value::Number(n) => json!(n),
+            Value::Boolean(b) => json!(b),
+            Value::List(items) => Json::Array(
+                items
+                    .iter()
+                    .map(|v| self.value_view(v, taxonomy, lang))
+                    .collect(),
+            ),
+            Value::Term(term) => {
+                let found = taxonomy
+                    .and_then(|t| self.config.taxonomies.iter().position(|x| x.key == t))
+                    .and_then(|i| self.site.taxonomies[i].by_language.get(lang))
+                    .and_then(|terms| terms.iter().find(|t| &t.key == term));
+                match found {
+                    Some(t) => json!({"key": t.key, "name": t.name, "path": t.path}),
+                    None => json!({"key": term, "name": term, "path": ""}),
+                }
+            }
+        }
+    }
+
+    fn paginator(&self, base_path: &str, current: usize, total: usize) -> Json {
+        let page_path = |n: usize| {
+            if n == 1 {
+                base_path.to_string()
+            } else {
+                format!("{base_path}page/{n}/")
+            }
+        };
+        let mut view = Map::new();
+        view.insert("current".into(), json!(current));
+        view.insert("total".into(), json!(total));
+        if current > 1 {
+            view.insert("previous".into(), json!(page_path(current - 1)));
+        }
+        if current < total {
+            view.insert("next".into(), json!(page_path(current + 1)));
+        }
+        view.insert(
+            "pages".into(),
+            Json::Array(
+                (1..=total)
+                    .map(|n| json!({"number": n, "path": page_path(n)}))
+                    .collect(),
+            ),
+        );
+        Json::Object(view)
+    }
+
+    /// Splits `ids` into pages of `per_page` (all on one page when `None`) and adds a job per page.
+    #[allow(clippy::too_many_arguments)]
+    fn paginated(
+        &self,
+        jobs: &mut Vec<Job>,
+        lang: &str,
+        base_path: &str,
+        alternates: Json,
+        template: &str,
+        ids: &[PageId],
+        per_page: Option<usize>,
+        fill: &dyn Fn(&mut Context, Vec<Json>),
+    ) {
+        let per_page = per_page.unwrap_or(usize::MAX).max(1);
+        let total = ids.len().div_ceil(per_page).max(1);
+        for number in 1..=total {
+            let path = if number == 1 {
+                base_path.to_string()
+            } else {
+                format!("{base_path}page/{number}/")
+            };
+            let slice = ids.iter().skip((number - 1) * per_page).take(per_page);
+            let pages: Vec<Json> = slice.map(|&id| self.page_summary(id)).collect();
+            let mut context = self.base_context(lang, &path, alternates.clone());
+            context.insert("paginator", &self.paginator(base_path, number, total));
+            fill(&mut context, pages);
+            jobs.push(Job {
+                output: format!("{path}index.html"),
+                template: template.to_string(),
+                context,
+            });
+        }
+    }
+
+    fn language_jobs(&self, lang: &str, jobs: &mut Vec<Job>) {
+        let prefix = self.config.language_prefix(lang);
+        let main_collection = (!self.config.collections.is_empty()).then_some(0);
+
+        // Home.
+        let mut home = self.base_context(lang, &prefix, self.alternates_everywhere(lang, ""));
+        let latest: Vec<Json> = main_collection
+            .map(|c| {
+                self.site
+                    .collection_pages(c, lang)
+                    .into_iter()
+                    .take(10)
+                    .map(|id| self.page_summary(id))
+                    .collect()
+            })
+            .unwrap_or_default();
+        home.insert("latest", &latest);
+        home.insert("aspects", &self.main_terms_with_pages(lang, false));
+        home.insert("collections", &self.site_view(lang)["collections"]);
+        jobs.push(Job {
+            output: format!("{prefix}index.html"),
+            template: "home.html".into(),
+            context: home,
+        });
+
+        // Pages.
+        for (id, page) in self
+            .site
+            .pages
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.lang() == lang)
+        {
+            let template = page.collection.map_or("page.html", |c| {
+                self.config.collections[c].template.as_str()
+            });
+            let mut context = self.base_context(lang, &page.path, self.page_alternates(page));
+            context.insert("page", &self.page_full(id));
+            jobs.push(Job {
+                output: format!("{}index.html", page.path),
+                template: template.to_string(),
+                context,
+            });
+        }
+
+        // Collections.
+        for (c, collection) in self.config.collections.iter().enumerate() {
+            let base = self.collection_path(c, lang);
+            let ids = self.site.collection_pages(c, lang);
+            let rest = base.strip_prefix(&prefix).unwrap_or(&base).to_string();
+            let title = collection.title.get(lang, self.default_lang()).to_string();
+            let key = collection.key.clone();
+            let base_for_view = base.clone();
+            let alternates = self.alternates_everywhere(lang, &rest);
+            self.paginated(
+                jobs,
+                lang,
+                &base,
+                alternates,
+                "section.html",
+                &ids,
+                collection.paginate,
+                &|context, pages| {
+                    context.insert(
+                        "section",
+                        &json!({"key": key, "title": title, "path": base_for_view, "pages": pages}),
+                    );
+                },
+            );
+        }
+
+        // Taxonomies and their terms.
+        for (t, taxonomy) in self.config.taxonomies.iter().enumerate() {
+            let base = self.taxonomy_path(t, lang);
+            let rest = base.strip_prefix(&prefix).unwrap_or(&base).to_string();
+            let taxonomy_view = json!({
+                "key": taxonomy.key,
+                "title": taxonomy.title.get(lang, self.default_lang()),
+                "path": base,
+                "closed": taxonomy.closed,
+                "terms": self.term_list(t, lang),
+            });
+            let mut context =
+                self.base_context(lang, &base, self.alternates_everywhere(lang, &rest));
+            context.insert("taxonomy", &taxonomy_view);
+            jobs.push(Job {
+                output: format!("{base}index.html"),
+                template: "taxonomy.html".into(),
+                context,
+            });
+
+            let terms = self.site.taxonomies[t]
+                .by_language
+                .get(lang)
+                .cloned()
+                .unwrap_or_default();
+            for term in &terms {
+                // Closed terms exist in every language; open terms only in their own.
+                let term_rest = term
+                    .path
+                    .strip_prefix(&prefix)
+                    .unwrap_or(&term.path)
+                    .to_string();
+                let term_view = json!({"key": term.key, "name": term.name, "description": term.description, "path": term.path, "count": term.pages.len()});
+                let taxonomy_view = taxonomy_view.clone();
+                let fill = move |context: &mut Context, pages: Vec<Json>| {
+                    let mut view = term_view.clone();
+                    view["pages"] = Json::Array(pages);
+                    context.insert("term", &view);
+                    context.insert("taxonomy", &taxonomy_view);
+                };
+                let alternates = if taxonomy.closed {
+                    self.alternates_everywhere(lang, &term_rest)
+                } else {
+                    self.only_here(lang, &term.path)
+                };
+                self.paginated(
+                    jobs,
+                    lang,
+                    &term.path,
+                    alternates,
+                    "term.html",
+                    &term.pages,
+                    taxonomy.paginate,
+                    &fill,
+                );
+            }
+        }
+
+        // The whole casebook on one page, for print.
+        let print_path = format!("{prefix}print/");
+        let mut print = self.base_context(
+            lang,
+            &print_path,
+            self.alternates_everywhere(lang, "print/"),
+        );
+        let aspects = self.main_terms_with_pages(lang, true);
+        let unassigned: Vec<Json> = main_collection
+            .map(|c| {
+                self.site
+                    .collection_pages(c, lang)
+                    .into_iter()
+                    .filter(|&id| {
+                        self.site
+                            .main_taxonomy()
+                            .is_none_or(|m| self.site.term_of(&self.site.pages[id], m).is_none())
+                    })
+                    .map(|id| self.page_full(id))
+                    .collect()
+            })
+            .unwrap_or_default();
+        print.insert(
+            "print",
+            &json!({"aspects": aspects, "unassigned": unassigned}),
+        );
+        jobs.push(Job {
+            output: format!("{print_path}index.html"),
+            template: "print.html".into(),
+            context: print,
+        });
+
+        // Feed.
+        let feed_ids: Vec<PageId> = main_collection
+            .map(|c| self.site.collection_pages(c, lang))
+            .unwrap_or_default();
+        let updated = feed_ids
+            .iter()
+            .filter_map(|&id| self.site.pages[id].date)
+            .max()
+            .map(|d| d.to_string());
+        let feed_pages: Vec<Json> = feed_ids
+            .iter()
+            .take(50)
+            .map(|&id| self.page_full(id))
+            .collect();
+        let feed_path = format!("{prefix}atom.xml");
+        let mut feed = self.base_context(lang, &prefix, self.alternates_everywhere(lang, ""));
+        feed.insert(
+            "feed",
+            &json!({"title": self.config.title.get(lang, self.default_lang()), "permalink": self.permalink(&feed_path), "updated": updated.unwrap_or_else(|| "1970-01-01".into()), "pages": feed_pages}),
+        );
+        jobs.push(Job {
+            output: feed_path,
+            template: "atom.xml".into(),
+            context: feed,
+        });
+    }
+
+    /// The terms of the main (closed) taxonomy with their pages, in declared order.
+    fn main_terms_with_pages(&self, lang: &str, with_content: bool) -> Vec<Json> {
+        let Some(main) = self.site.main_taxonomy() else {
+            return Vec::new();
+        };
+        let terms = self.site.taxonomies[main]
+            .by_language
+            .get(lang)
+            .cloned()
+            .unwrap_or_default();
+        terms
+            .iter()
+            .map(|t| {
+                let pages: Vec<Json> =
+                    t.pages.iter().map(|&id| if with_content { self.page_full(id) } else { self.page_summary(id) }).collect();
+                json!({"key": t.key, "name": t.name, "description": t.description, "path": t.path, "count": t.pages.len(), "pages": pages})
+            })
+            .collect()
+    }
+
+    fn site_jobs(&self, jobs: &mut Vec<Job>) {
+        let lang = self.default_lang().to_string();
+        // 404 is served at any depth, so its links start from the site's absolute path.
+        let mut not_found = self.base_context(&lang, "", self.alternates_everywhere(&lang, ""));
+        not_found.insert("root", &base_path(&self.config.base_url));
+        jobs.push(Job {
+            output: "404.html".into(),
+            template: "404.html".into(),
+            context: not_found,
+        });
+
+        let mut entries: Vec<Json> = Vec::new();
+        for lang in &self.config.languages {
+            let prefix = self.config.language_prefix(&lang.code);
+            entries.push(json!({"permalink": self.permalink(&prefix), "date": Json::Null, "alternates": self.alternates_everywhere(&lang.code, "")}));
+        }
+        for page in &self.site.pages {
+            entries.push(json!({"permalink": self.permalink(&page.path), "date": page.date.map(|d| d.to_string()), "alternates": self.page_alternates(page)}));
+        }
+        let mut sitemap = self.base_context(&lang, "", self.alternates_everywhere(&lang, ""));
+        sitemap.insert("entries", &entries);
+        jobs.push(Job {
+            output: "sitemap.xml".into(),
+            template: "sitemap.xml".into(),
+            context: sitemap,
+        });
+    }
+}
+
+/// The path part of the base URL: `https://example.org/casebook/` -> `/casebook/`.
+pub fn base_path(base_url: &str) -> String {
+    let after_scheme = base_url
+        .split_once("://")
+        .map_or(base_url, |(_, rest)| rest);
+    match after_scheme.find('/') {
+        Some(i) if base_url.contains("://") => after_scheme[i..].to_string(),
+        _ if base_url.starts_with('/') => base_url.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_per_language() {
+        let d = Date::parse("2023-01-19").unwrap();
+        assert_eq!(local_date(d, "zh"), "2023年1月19日");
+        assert_eq!(local_date(d, "en"), "19 January 2023");
+    }
+
+    #[test]
+    fn root_and_base_path() {
+        assert_eq!(root_of(""), "./");
+        assert_eq!(root_of("en/practices/x/"), "../../../");
+        assert_eq!(base_path("https://example.org/casebook/"), "/casebook/");
+        assert_eq!(base_path("https://example.org/"), "/");
+        assert_eq!(base_path("/"), "/");
+    }
+}
+
+#[cfg(test)]
+mod template_error_tests {
+    use super::*;
+    use crate::theme::ThemeFile;
+
+    fn theme(templates: &[(&str, &str)]) -> Theme {
+        let mut theme = Theme::default();
+        for (name, text) in templates {
+            theme.templates.insert(
+                name.to_string(),
+                ThemeFile {
+                    display: format!("templates/{name}"),
+                    bytes: text.as_bytes().to_vec(),
+                },
+            );
+        }
+        theme
+    }
+
+    #[test]
+    fn every_broken_template_is_reported_with_its_line() {
+        let t = theme(&[
+            ("a.html", "ok\n{% if %}"),
+            ("b.html", "line one\n\n{{ x | }}"),
+            ("c.html", "{% include \"missing.html\" %}"),
+            ("d.html", "fine {{ 1 }}"),
+        ]);
+        let errors = compile(&t).expect_err("errors");
+        let places: Vec<(&str, usize)> = errors.iter().map(|d| (d.file.as_str(), d.line)).collect();
+        assert!(places.contains(&("templates/a.html", 2)), "{errors:#?}");
+        assert!(places.contains(&("templates/b.html", 3)), "{errors:#?}");
+        assert!(places.contains(&("templates/c.html", 1)), "{errors:#?}");
+        assert!(!places.iter().any(|(f, _)| *f == "templates/d.html"));
+    }
+
+    #[test]
+    fn an_unknown_variable_is_reported_in_the_template() {
+        let t = theme(&[("page.html", "<p>\n{{ page.missing_field }}</p>")]);
+        let tera = compile(&t).unwrap();
+        let mut context = Context::new();
+        context.insert("page", &json!({"title": "x"}));
+        let error = tera.render("page.html", &context).unwrap_err();
+        let found = template_diagnostics(&error, &t);
+        assert_eq!(found[0].file, "templates/page.html");
+        assert_eq!(found[0].line, 2, "{found:?}");
+    }
+}

@@ -1,0 +1,242 @@
+//! `casebook init` and `casebook new`: files that get an editor started.
+
+use crate::config::{Config, FieldType};
+use crate::schema::Date;
+use std::path::{Path, PathBuf};
+
+const INIT_SITE: &str = r#"# The casebook's settings. Fields, taxonomies and languages are yours to change.
+title:
+  zh: 典型案例集
+  en: Casebook of Best Practices
+description:
+  zh: 一个用 casebook 生成的双语案例集。
+  en: A bilingual casebook made with casebook.
+base_url: https://example.org/
+default_language: zh
+languages:
+  - code: zh
+    name: 中文
+  - code: en
+    name: English
+theme: default
+
+collections:
+  practices:
+    folder: practices
+    title:
+      zh: 典型案例
+      en: Practices
+    sort_by: date
+    paginate: 20
+    fields:
+      title: { type: string, required: true }
+      aspect: { type: term, taxonomy: aspect, required: true }
+      region: { type: term, taxonomy: region }
+      organisation: { type: string }
+      date: { type: date, required: true }
+      tags: { type: list, of: term, taxonomy: tags }
+      standards: { type: list, of: string }
+      source: { type: url }
+      summary: { type: text, required: true }
+
+taxonomies:
+  aspect:
+    title:
+      zh: 方面
+      en: Aspects
+    closed: true
+    terms:
+      - key: example-aspect
+        name:
+          zh: 示例方面
+          en: Example aspect
+  region:
+    title:
+      zh: 地区
+      en: Regions
+  tags:
+    title:
+      zh: 标签
+      en: Tags
+  year:
+    title:
+      zh: 年份
+      en: Years
+    from: date
+"#;
+
+const INIT_PRACTICE_ZH: &str = r#"---
+title: 示例案例
+aspect: example-aspect
+region: 示例地区
+date: 2024-01-01
+tags: [示例]
+summary: 这是一个示例案例，替换为真实内容。
+---
+## 背景
+
+在这里写案例的背景。英文版本见 [English](example.en.md)。
+
+## 做法
+
+- 第一项做法
+- 第二项做法
+"#;
+
+const INIT_PRACTICE_EN: &str = r#"---
+title: An example practice
+aspect: example-aspect
+region: Example region
+date: 2024-01-01
+tags: [example]
+summary: An example practice; replace it with a real one.
+---
+## Background
+
+Write the background of the practice here. The Chinese version is [中文](example.zh.md).
+
+## What was done
+
+- A first measure
+- A second measure
+"#;
+
+/// Creates a new casebook in `dir`; refuses to overwrite an existing `site.yaml`.
+pub fn init(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    if dir.join(crate::config::CONFIG_FILE).exists() {
+        return Err(format!(
+            "{} already holds a casebook (site.yaml exists)",
+            dir.display()
+        ));
+    }
+    let files: [(&str, &str); 4] = [
+        ("site.yaml", INIT_SITE),
+        ("content/practices/example.zh.md", INIT_PRACTICE_ZH),
+        ("content/practices/example.en.md", INIT_PRACTICE_EN),
+        (".gitignore", "/public\n"),
+    ];
+    let mut written = Vec::new();
+    for (path, text) in files {
+        let target = dir.join(path);
+        if target.exists() {
+            continue;
+        }
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        }
+        std::fs::write(&target, text)
+            .map_err(|e| format!("cannot write {}: {e}", target.display()))?;
+        written.push(target);
+    }
+    Ok(written)
+}
+
+/// Writes a skeleton page of `collection` with every required field, today's date and
+/// `draft: true`.
+pub fn new_page(
+    root: &Path,
+    config: &Config,
+    collection: &str,
+    slug: &str,
+    lang: Option<&str>,
+    today: Date,
+) -> Result<PathBuf, String> {
+    let Some(c) = config.collection(collection) else {
+        let keys: Vec<&str> = config.collections.iter().map(|c| c.key.as_str()).collect();
+        return Err(format!(
+            "\"{collection}\" is not a collection; the collections are {}",
+            keys.join(", ")
+        ));
+    };
+    let lang = lang.unwrap_or(&config.default_language);
+    if config.language(lang).is_none() {
+        return Err(format!("\"{lang}\" is not a language of this casebook"));
+    }
+    let clean = crate::slug::slugify(slug);
+    if clean.is_empty() {
+        return Err(format!(
+            "\"{slug}\" has no letters or digits to make a file name from"
+        ));
+    }
+    let target = root
+        .join(crate::content::CONTENT_DIR)
+        .join(&c.folder)
+        .join(format!("{clean}.{lang}.md"));
+    if target.exists() {
+        return Err(format!("{} already exists", target.display()));
+    }
+    let mut text = String::from("---\n");
+    for field in &c.fields {
+        if !field.required && field.name != "date" {
+            continue;
+        }
+        let value = match &field.kind {
+            FieldType::Date => today.to_string(),
+            FieldType::List(_) => "[]".into(),
+            FieldType::Integer | FieldType::Number => "0".into(),
+            FieldType::Boolean => "false".into(),
+            FieldType::Url => "https://".into(),
+            FieldType::Term(taxonomy) => config
+                .taxonomy(taxonomy)
+                .and_then(|t| t.terms.first())
+                .map(|t| t.key.clone())
+                .unwrap_or_default(),
+            FieldType::String | FieldType::Text => {
+                if field.name == "title" {
+                    format!("\"{}\"", slug.replace('"', "'"))
+                } else {
+                    "\"\"".into()
+                }
+            }
+        };
+        text.push_str(&format!("{}: {value}\n", field.name));
+    }
+    text.push_str("draft: true\n---\n\n## \n");
+    if let Some(parent) = target.parent() {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+    }
+    std::fs::write(&target, text).map_err(|e| format!("cannot write {}: {e}", target.display()))?;
+    Ok(target)
+}
+
+/// Today's date (UTC) from the system clock.
+pub fn today() -> Date {
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    civil_from_days((seconds / 86_400) as i64)
+}
+
+/// Days since 1970-01-01 to a calendar date (Howard Hinnant's algorithm).
+fn civil_from_days(days: i64) -> Date {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
+    Date { year, month, day }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil_from_days(0).to_string(), "1970-01-01");
+        assert_eq!(civil_from_days(19_376).to_string(), "2023-01-19");
+        assert_eq!(civil_from_days(11_016).to_string(), "2000-02-29");
+    }
+
+    #[test]
+    fn init_config_parses() {
+        let config = crate::config::parse(INIT_SITE).unwrap();
+        assert_eq!(config.collections[0].key, "practices");
+    }
+}

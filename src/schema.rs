@@ -1,0 +1,423 @@
+//! Validate: check each page's front matter against the fields its collection declares in
+//! `site.yaml`, producing typed values and every diagnostic at once.
+
+use crate::config::{Config, Field, FieldType, yaml_key};
+use crate::content::SourcePage;
+use crate::diagnostics::Diagnostic;
+use serde_yaml::Value as Yaml;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A calendar date, checked to exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    pub year: i32,
+    pub month: u32,
+    pub day: u32,
+}
+
+impl Date {
+    /// Parses `YYYY-MM-DD`, refusing days that do not exist (`2023-02-30`).
+    pub fn parse(text: &str) -> Option<Date> {
+        let mut parts = text.trim().splitn(3, '-');
+        let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+        if y.len() != 4 || m.len() != 2 || d.len() != 2 {
+            return None;
+        }
+        let date = Date {
+            year: y.parse().ok()?,
+            month: m.parse().ok()?,
+            day: d.parse().ok()?,
+        };
+        if (1..=12).contains(&date.month)
+            && date.day >= 1
+            && date.day <= days_in_month(date.year, date.month)
+        {
+            Some(date)
+        } else {
+            None
+        }
+    }
+}
+
+fn days_in_month(year: i32, month: u32) -> u32 {
+    match month {
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+/// A front matter value that passed its field's type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Text(String),
+    Date(Date),
+    Integer(i64),
+    Number(f64),
+    Boolean(bool),
+    /// A term of a taxonomy: the key for closed taxonomies, the written term for open ones.
+    Term(String),
+    List(Vec<Value>),
+}
+
+impl Value {
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            Value::Text(s) | Value::Term(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_date(&self) -> Option<Date> {
+        match self {
+            Value::Date(d) => Some(*d),
+            _ => None,
+        }
+    }
+}
+
+/// Front matter after validation.
+#[derive(Debug, Clone, Default)]
+pub struct Checked {
+    pub fields: BTreeMap<String, Value>,
+    /// Fields the schema does not declare, as written, for templates.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+    pub draft: bool,
+    pub slug: Option<String>,
+}
+
+/// Fields every page may have whatever its collection declares.
+const BUILT_IN: [&str; 2] = ["draft", "slug"];
+
+/// The fields of a page outside any collection.
+pub fn standalone_fields() -> Vec<Field> {
+    vec![
+        Field {
+            name: "title".into(),
+            kind: FieldType::String,
+            required: true,
+        },
+        Field {
+            name: "summary".into(),
+            kind: FieldType::Text,
+            required: false,
+        },
+        Field {
+            name: "date".into(),
+            kind: FieldType::Date,
+            required: false,
+        },
+    ]
+}
+
+/// Checks a page's front matter against `fields`; `owner` names the collection in messages.
+pub fn validate(
+    page: &SourcePage,
+    fields: &[Field],
+    owner: &str,
+    config: &Config,
+) -> (Checked, Vec<Diagnostic>) {
+    let mut checked = Checked::default();
+    let mut diagnostics = Vec::new();
+    let at_key = |d: Diagnostic, key: &str| match page.positions.of(key) {
+        Some((line, column)) => d.at(&page.text, line, column),
+        None => d.at(&page.text, 1, 1),
+    };
+
+    for (key, value) in &page.front_matter {
+        let name = yaml_key(key);
+        match name.as_str() {
+            "draft" => match value {
+                Yaml::Bool(b) => checked.draft = *b,
+                _ => diagnostics.push(at_key(
+                    Diagnostic::error(&page.file, "draft must be true or false"),
+                    "draft",
+                )),
+            },
+            "slug" => match value {
+                Yaml::String(s) if !crate::slug::slugify(s).is_empty() => {
+                    checked.slug = Some(crate::slug::slugify(s))
+                }
+                _ => diagnostics.push(at_key(
+                    Diagnostic::error(&page.file, "slug must be a non-empty text"),
+                    "slug",
+                )),
+            },
+            _ => {
+                if let Some(field) = fields.iter().find(|f| f.name == name) {
+                    match check(value, &field.kind, config) {
+                        Ok(Some(v)) => {
+                            checked.fields.insert(name, v);
+                        }
+                        Ok(None) => {}
+                        Err(problem) => diagnostics.push(problem.place(page, &name)),
+                    }
+                } else {
+                    let mut d = Diagnostic::warning(
+                        &page.file,
+                        format!("`{name}` is not a field of {owner}"),
+                    );
+                    let names = fields.iter().map(|f| f.name.as_str()).chain(BUILT_IN);
+                    d = match closest(&name, names) {
+                        Some(near) => d.with_hint(format!("did you mean `{near}`?")),
+                        None => d.with_hint(format!(
+                            "the fields of {owner} are {}; undeclared fields stay available to templates as page.extra",
+                            fields.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", ")
+                        )),
+                    };
+                    diagnostics.push(at_key(d, &name));
+                    let json = serde_json::to_value(value).unwrap_or(serde_json::Value::Null);
+                    checked.extra.insert(name, json);
+                }
+            }
+        }
+    }
+    for field in fields.iter().filter(|f| f.required) {
+        if !checked.fields.contains_key(&field.name)
+            && !diagnostics
+                .iter()
+                .any(|d| d.message.contains(&format!("`{}`", field.name)))
+        {
+            let d = Diagnostic::error(
+                &page.file,
+                format!("the required field `{}` is missing", field.name),
+            )
+            .at(&page.text, 2, 1)
+            .with_hint(format!(
+                "add a line `{}: …` ({}) to the front matter",
+                field.name,
+                field.kind.describe()
+            ));
+            diagnostics.push(d);
+        }
+    }
+    (checked, diagnostics)
+}
+
+/// A value that does not fit its field, and where in the value the problem is.
+struct Problem {
+    message: String,
+    hint: Option<String>,
+    /// Text inside the value to point at (a list item), if not the whole value.
+    needle: Option<String>,
+}
+
+impl Problem {
+    fn new(message: String) -> Self {
+        Problem {
+            message,
+            hint: None,
+            needle: None,
+        }
+    }
+
+    fn place(self, page: &SourcePage, key: &str) -> Diagnostic {
+        let position = match &self.needle {
+            Some(needle) => page.positions.of_item(&page.text, key, needle),
+            None => page.positions.of(key),
+        };
+        let (line, column) = position.unwrap_or((1, 1));
+        let d = Diagnostic::error(&page.file, format!("`{key}`: {}", self.message))
+            .at(&page.text, line, column);
+        match self.hint {
+            Some(hint) => d.with_hint(hint),
+            None => d,
+        }
+    }
+}
+
+fn describe(value: &Yaml) -> &'static str {
+    match value {
+        Yaml::Null => "nothing",
+        Yaml::Bool(_) => "true/false",
+        Yaml::Number(_) => "a number",
+        Yaml::String(_) => "a text",
+        Yaml::Sequence(_) => "a list",
+        Yaml::Mapping(_) => "a set of fields",
+        Yaml::Tagged(_) => "a tagged value",
+    }
+}
+
+/// Checks one value; `Ok(None)` for an empty optional value.
+fn check(value: &Yaml, kind: &FieldType, config: &Config) -> Result<Option<Value>, Problem> {
+    if value.is_null() {
+        return Ok(None);
+    }
+    let expected = |value: &Yaml| {
+        let mut p = Problem::new(format!(
+            "expected {}, found {}",
+            kind.describe(),
+            describe(value)
+        ));
+        if matches!(value, Yaml::Sequence(_)) {
+            p.hint = Some("write a single value, not a list".into());
+        } else if matches!(kind, FieldType::String | FieldType::Text) {
+            p.hint = Some("put the value in quotes to make it text".into());
+        }
+        p
+    };
+    let text = |value: &Yaml| match value {
+        Yaml::String(s) => Ok(s.clone()),
+        other => Err(expected(other)),
+    };
+    Ok(Some(match kind {
+        FieldType::String | FieldType::Text => Value::Text(text(value)?),
+        FieldType::Date => {
+            let written = match value {
+                Yaml::String(s) => s.clone(),
+                other => return Err(expected(other)),
+            };
+            match Date::parse(&written) {
+                Some(date) => Value::Date(date),
+                None => {
+                    let mut p = Problem::new(format!("\"{written}\" is not a valid date"));
+                    p.hint = Some("write the date as YYYY-MM-DD, for example 2023-01-19, and check that the day exists".into());
+                    return Err(p);
+                }
+            }
+        }
+        FieldType::Integer => match value.as_i64() {
+            Some(n) => Value::Integer(n),
+            None => return Err(expected(value)),
+        },
+        FieldType::Number => match value.as_f64() {
+            Some(n) => Value::Number(n),
+            None => return Err(expected(value)),
+        },
+        FieldType::Boolean => match value.as_bool() {
+            Some(b) => Value::Boolean(b),
+            None => return Err(expected(value)),
+        },
+        FieldType::Url => {
+            let url = text(value)?;
+            if !is_url(&url) {
+                let mut p = Problem::new(format!("\"{url}\" is not a web address"));
+                p.hint = Some("write the full address, starting with https:// or http://".into());
+                return Err(p);
+            }
+            Value::Text(url)
+        }
+        FieldType::Term(taxonomy) => {
+            let term = text(value)?;
+            check_term(&term, taxonomy, config)?;
+            Value::Term(term.trim().to_string())
+        }
+        FieldType::List(of) => {
+            let Yaml::Sequence(items) = value else {
+                let mut p = Problem::new(format!(
+                    "expected {}, found {}",
+                    kind.describe(),
+                    describe(value)
+                ));
+                p.hint = Some("write a list: [first, second] or one `- item` per line".into());
+                return Err(p);
+            };
+            let mut values = Vec::with_capacity(items.len());
+            for item in items {
+                match check(item, of, config) {
+                    Ok(Some(v)) => values.push(v),
+                    Ok(None) => {}
+                    Err(mut p) => {
+                        if p.needle.is_none() {
+                            p.needle = item.as_str().map(str::to_string);
+                        }
+                        return Err(p);
+                    }
+                }
+            }
+            Value::List(values)
+        }
+    }))
+}
+
+fn check_term(term: &str, taxonomy_key: &str, config: &Config) -> Result<(), Problem> {
+    let Some(taxonomy) = config.taxonomy(taxonomy_key) else {
+        return Ok(());
+    };
+    if term.trim().is_empty() {
+        return Err(Problem::new(format!("an empty term of {taxonomy_key}")));
+    }
+    if taxonomy.closed && !taxonomy.terms.iter().any(|t| t.key == term) {
+        let keys: Vec<&str> = taxonomy.terms.iter().map(|t| t.key.as_str()).collect();
+        let mut p = Problem::new(format!("\"{term}\" is not a term of {taxonomy_key}"));
+        p.needle = Some(term.to_string());
+        p.hint = Some(match closest(term, keys.iter().copied()) {
+            Some(near) => format!("did you mean `{near}`? The terms are {}", keys.join(", ")),
+            None => format!("the terms are {}", keys.join(", ")),
+        });
+        return Err(p);
+    }
+    Ok(())
+}
+
+fn is_url(text: &str) -> bool {
+    let rest = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"));
+    rest.is_some_and(|r| !r.is_empty() && !r.contains(char::is_whitespace))
+}
+
+/// The candidate nearest to `word` by edit distance, if near enough to be a typo.
+pub fn closest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (word.chars().count() / 3).max(2);
+    candidates
+        .map(|c| (edit_distance(word, c), c))
+        .filter(|(d, _)| *d <= limit)
+        .min()
+        .map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let current = row[j + 1];
+            row[j + 1] = if ca == *cb {
+                previous
+            } else {
+                1 + previous.min(row[j]).min(current)
+            };
+            previous = current;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_must_exist() {
+        assert_eq!(Date::parse("2023-01-19").unwrap().to_string(), "2023-01-19");
+        assert!(Date::parse("2024-02-29").is_some());
+        for bad in [
+            "2023-02-29",
+            "2023-02-30",
+            "2023-13-01",
+            "2023-1-1",
+            "19/01/2023",
+            "",
+        ] {
+            assert!(Date::parse(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn closest_finds_typos_only() {
+        let fields = ["title", "region", "date"];
+        assert_eq!(closest("regoin", fields.iter().copied()), Some("region"));
+        assert_eq!(closest("organisation", fields.iter().copied()), None);
+    }
+}

@@ -1,0 +1,137 @@
+//! The theme: templates, interface strings and static files, from `themes/<name>/` in the site or,
+//! for `default`, from the copy built into casebook. A site's own `templates/` and `static/`
+//! override the theme's files of the same name.
+
+use crate::diagnostics::Diagnostic;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded_theme.rs"));
+}
+
+/// A file of the theme or the site, with the name diagnostics use for it.
+#[derive(Debug, Clone)]
+pub struct ThemeFile {
+    /// Relative to the site root (`themes/default/templates/page.html`), or `<built-in default
+    /// theme>/…` for the embedded copy.
+    pub display: String,
+    pub bytes: Vec<u8>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Theme {
+    /// Template name (`page.html`) -> file.
+    pub templates: BTreeMap<String, ThemeFile>,
+    /// Output path (`style.css`) -> file.
+    pub static_files: BTreeMap<String, ThemeFile>,
+    /// Language -> key -> interface string.
+    pub strings: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+pub fn load(root: &Path, name: &str) -> Result<Theme, Vec<Diagnostic>> {
+    let theme_dir = root.join("themes").join(name);
+    let mut files: BTreeMap<String, ThemeFile> = BTreeMap::new();
+    if theme_dir.is_dir() {
+        read_tree(root, &theme_dir, "", &mut files)?;
+    } else if name == "default" {
+        for (path, bytes) in embedded::FILES {
+            files.insert(
+                path.to_string(),
+                ThemeFile {
+                    display: format!("<built-in default theme>/{path}"),
+                    bytes: bytes.to_vec(),
+                },
+            );
+        }
+    } else {
+        return Err(vec![
+            Diagnostic::error(
+                crate::config::CONFIG_FILE,
+                format!("the theme \"{name}\" is not in themes/{name}/"),
+            )
+            .with_hint("use `theme: default`, or put the theme's folder under themes/"),
+        ]);
+    }
+
+    let mut theme = Theme::default();
+    for (path, file) in files {
+        if let Some(name) = path.strip_prefix("templates/") {
+            theme.templates.insert(name.to_string(), file);
+        } else if let Some(name) = path.strip_prefix("static/") {
+            theme.static_files.insert(name.to_string(), file);
+        } else if path == "strings.yaml" {
+            let text = String::from_utf8_lossy(&file.bytes);
+            theme.strings = serde_yaml::from_str(&text).map_err(|e| {
+                let d = Diagnostic::error(
+                    &file.display,
+                    format!("invalid strings: {}", crate::config::clean_yaml_message(&e)),
+                );
+                vec![match e.location() {
+                    Some(l) => d.at(&text, l.line(), l.column()),
+                    None => d,
+                }]
+            })?;
+        }
+    }
+    // The site's own folders override the theme.
+    for (folder, target) in [
+        ("templates", &mut theme.templates),
+        ("static", &mut theme.static_files),
+    ] {
+        let dir = root.join(folder);
+        if dir.is_dir() {
+            let mut own = BTreeMap::new();
+            read_tree(root, &dir, "", &mut own)?;
+            target.extend(own);
+        }
+    }
+    Ok(theme)
+}
+
+fn read_tree(
+    root: &Path,
+    dir: &Path,
+    prefix: &str,
+    files: &mut BTreeMap<String, ThemeFile>,
+) -> Result<(), Vec<Diagnostic>> {
+    let _ = prefix;
+    for entry in walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .sort_by_file_name()
+    {
+        let entry = entry.map_err(|e| {
+            vec![Diagnostic::error(
+                crate::content::relative(root, dir),
+                format!("cannot read: {e}"),
+            )]
+        })?;
+        if !entry.file_type().is_file() || entry.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let display = crate::content::relative(root, entry.path());
+        let bytes = std::fs::read(entry.path())
+            .map_err(|e| vec![Diagnostic::error(&display, format!("cannot read: {e}"))])?;
+        files.insert(
+            crate::content::relative(dir, entry.path()),
+            ThemeFile { display, bytes },
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_default_theme_is_built_in() {
+        let names: Vec<&str> = super::embedded::FILES.iter().map(|(p, _)| *p).collect();
+        for needed in [
+            "templates/page.html",
+            "templates/base.html",
+            "strings.yaml",
+            "static/style.css",
+        ] {
+            assert!(names.contains(&needed), "{needed} missing from {names:?}");
+        }
+    }
+}

@@ -1,0 +1,326 @@
+//! Bad input: each case gets a clear diagnostic at the exact file, line and column, and none
+//! panics.
+
+mod common;
+
+use casebook::diagnostics::Diagnostic;
+use common::Fixture;
+
+const FILE: &str = "content/practices/bad.zh.md";
+
+/// Builds the basic fixture with `content/practices/bad.zh.md` holding `text`; returns the errors.
+fn errors_for(text: &[u8]) -> Vec<Diagnostic> {
+    let site = Fixture::copy("basic");
+    let path = site.root().join(FILE);
+    std::fs::write(&path, text).unwrap();
+    let report = site.build();
+    assert!(!site.public().exists(), "a failed build wrote nothing");
+    report
+        .diagnostics
+        .into_iter()
+        .filter(Diagnostic::is_error)
+        .collect()
+}
+
+/// The one error, as (line, column, message).
+fn single_error(text: &str) -> (usize, usize, String) {
+    let errors = errors_for(text.as_bytes());
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!(errors[0].file, FILE);
+    (errors[0].line, errors[0].column, errors[0].message.clone())
+}
+
+#[test]
+fn no_closing_front_matter_line() {
+    assert_eq!(
+        single_error("---\ntitle: A\n\nBody\n"),
+        (1, 1, "the front matter is never closed".into())
+    );
+}
+
+#[test]
+fn bad_indentation() {
+    let (line, column, message) =
+        single_error("---\ntitle: A\n  aspect: green\ndate: 2023-01-01\n---\n");
+    assert_eq!((line, column), (3, 9));
+    assert!(message.starts_with("invalid front matter"), "{message}");
+}
+
+#[test]
+fn a_tab_for_indentation() {
+    assert_eq!(
+        single_error("---\ntitle: A\naspect: green\n\tdate: 2023-01-01\n---\n"),
+        (4, 1, "a tab is used for indentation".into())
+    );
+}
+
+#[test]
+fn an_unclosed_quote_is_reported_where_it_opens() {
+    assert_eq!(
+        single_error("---\ntitle: \"徐州\naspect: green\ndate: 2023-01-01\n---\n"),
+        (2, 8, "this quote is never closed".into())
+    );
+}
+
+#[test]
+fn a_duplicate_key() {
+    assert_eq!(
+        single_error("---\ntitle: A\naspect: green\ndate: 2023-01-01\ntitle: B\n---\n"),
+        (5, 1, "the field `title` appears twice".into())
+    );
+}
+
+#[test]
+fn an_empty_file() {
+    assert_eq!(single_error(""), (1, 1, "the file is empty".into()));
+}
+
+#[test]
+fn a_file_that_is_only_front_matter_builds() {
+    let site = Fixture::copy("basic");
+    site.write(
+        FILE,
+        "---\ntitle: 只有字段\naspect: trade\ndate: 2023-05-01\n---",
+    );
+    site.build_ok();
+    assert_eq!(site.page("practices/bad").texts("h1"), ["只有字段"]);
+}
+
+#[test]
+fn a_byte_order_mark_and_crlf_line_endings_are_accepted() {
+    let site = Fixture::copy("basic");
+    site.write(FILE, "\u{feff}---\r\ntitle: 带 BOM\r\naspect: trade\r\ndate: 2023-05-01\r\n---\r\n## 小节\r\n\r\n正文\r\n");
+    site.build_ok();
+    let page = site.page("practices/bad");
+    assert_eq!(page.texts("h1"), ["带 BOM"]);
+    assert!(page.attrs("main h2", "id").contains(&"小节".to_string()));
+}
+
+#[test]
+fn positions_stay_right_with_crlf_line_endings() {
+    assert_eq!(
+        single_error("---\r\ntitle: A\r\naspect: grean\r\ndate: 2023-01-01\r\n---\r\n").0,
+        3
+    );
+}
+
+#[test]
+fn a_file_that_is_not_utf8() {
+    let errors =
+        errors_for(b"---\ntitle: \xd0\xec\xd6\xdd\naspect: green\ndate: 2023-01-01\n---\n");
+    assert_eq!(errors.len(), 1);
+    assert_eq!((errors[0].line, errors[0].column), (2, 8));
+    assert_eq!(errors[0].message, "the file is not valid UTF-8 text");
+}
+
+#[test]
+fn a_list_where_a_string_is_expected() {
+    assert_eq!(
+        single_error("---\ntitle: [a, b]\naspect: green\ndate: 2023-01-01\n---\n"),
+        (2, 8, "`title`: expected a string, found a list".into())
+    );
+}
+
+#[test]
+fn a_number_as_a_title() {
+    assert_eq!(
+        single_error("---\ntitle: 2023\naspect: green\ndate: 2023-01-01\n---\n"),
+        (2, 8, "`title`: expected a string, found a number".into())
+    );
+}
+
+#[test]
+fn an_impossible_date() {
+    assert_eq!(
+        single_error("---\ntitle: A\naspect: green\ndate: 2023-02-30\n---\n"),
+        (4, 7, "`date`: \"2023-02-30\" is not a valid date".into())
+    );
+}
+
+#[test]
+fn a_term_outside_a_closed_taxonomy() {
+    let errors = errors_for("---\ntitle: A\naspect: grean\ndate: 2023-01-01\n---\n".as_bytes());
+    assert_eq!((errors[0].line, errors[0].column), (3, 9));
+    assert_eq!(
+        errors[0].message,
+        "`aspect`: \"grean\" is not a term of aspect"
+    );
+    assert_eq!(
+        errors[0].hint.as_deref(),
+        Some("did you mean `green`? The terms are logistics, green, trade")
+    );
+}
+
+#[test]
+fn a_missing_required_field() {
+    let errors = errors_for("---\ntitle: A\ndate: 2023-01-01\n---\n".as_bytes());
+    assert_eq!(errors[0].message, "the required field `aspect` is missing");
+}
+
+#[test]
+fn all_errors_of_a_build_are_reported_in_one_run_sorted_by_file_and_line() {
+    let site = Fixture::copy("basic");
+    site.write(
+        "content/practices/b1.zh.md",
+        "---\ntitle: A\naspect: grean\ndate: 2023-02-30\n---\n",
+    );
+    site.write(
+        "content/practices/a1.zh.md",
+        "---\ntitle: [x]\naspect: green\ndate: 2023-01-01\n---\n[x](nowhere.zh.md)\n",
+    );
+    let report = site.build();
+    let places: Vec<(String, usize)> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| (d.file.clone(), d.line))
+        .collect();
+    assert_eq!(
+        places,
+        [
+            ("content/practices/a1.zh.md".to_string(), 2),
+            ("content/practices/b1.zh.md".to_string(), 3),
+            ("content/practices/b1.zh.md".to_string(), 4)
+        ]
+    );
+}
+
+#[test]
+fn an_unknown_field_is_a_warning_with_the_closest_name() {
+    let site = Fixture::copy("basic");
+    site.write(
+        FILE,
+        "---\ntitle: A\naspect: green\ndate: 2023-01-01\nregoin: 江苏\n---\n",
+    );
+    let report = site.build_ok();
+    let warning = report.diagnostics.iter().find(|d| d.file == FILE).unwrap();
+    assert_eq!((warning.line, warning.column), (5, 9));
+    assert_eq!(warning.message, "`regoin` is not a field of practices");
+    assert_eq!(warning.hint.as_deref(), Some("did you mean `region`?"));
+}
+
+#[test]
+fn file_names_with_spaces_or_chinese_get_sensible_slugs() {
+    let site = Fixture::copy("basic");
+    site.write(
+        "content/practices/Cold Chain 2023.zh.md",
+        "---\ntitle: A\naspect: green\ndate: 2023-01-01\n---\n",
+    );
+    site.write(
+        "content/practices/徐州 经验.zh.md",
+        "---\ntitle: B\naspect: green\ndate: 2023-01-01\n---\n",
+    );
+    site.build_ok();
+    assert!(
+        site.public()
+            .join("practices/cold-chain-2023/index.html")
+            .exists()
+    );
+    assert!(
+        site.public()
+            .join("practices/徐州-经验/index.html")
+            .exists()
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_loop_under_content_is_reported_not_followed() {
+    let site = Fixture::copy("basic");
+    std::os::unix::fs::symlink("..", site.root().join("content/practices/loop")).unwrap();
+    let report = site.build_ok();
+    let warning = report
+        .diagnostics
+        .iter()
+        .find(|d| d.file == "content/practices/loop")
+        .expect("a warning");
+    assert_eq!(warning.message, "this link to a folder is not followed");
+}
+
+#[test]
+fn a_very_large_file_is_handled() {
+    let site = Fixture::copy("basic");
+    let paragraph = "标准化助力商贸流通企业创新发展，推动城乡流通协调发展。Standards help circulation enterprises innovate.\n\n";
+    let mut text = String::from("---\ntitle: 很长\naspect: green\ndate: 2023-01-01\n---\n");
+    while text.len() < 24 * 1024 * 1024 {
+        text.push_str("## 一节\n\n");
+        for _ in 0..200 {
+            text.push_str(paragraph);
+        }
+    }
+    site.write(FILE, &text);
+    site.build_ok();
+    assert!(
+        std::fs::metadata(site.public().join("practices/bad/index.html"))
+            .unwrap()
+            .len()
+            > 24 * 1024 * 1024
+    );
+}
+
+#[test]
+fn a_template_with_a_syntax_error_is_reported_in_the_template() {
+    let site = Fixture::copy("basic");
+    site.write(
+        "templates/page.html",
+        "<html>\n<body>\n{% if page.title %}\n</body>\n",
+    );
+    let report = site.build();
+    let error = report.diagnostics.iter().find(|d| d.is_error()).unwrap();
+    assert_eq!(error.file, "templates/page.html");
+    assert!(error.line >= 3, "{error:?}");
+}
+
+#[test]
+fn a_template_with_an_unknown_variable_is_reported_at_its_line() {
+    let site = Fixture::copy("basic");
+    site.write(
+        "templates/page.html",
+        "<html>\n<body>\n<h1>{{ page.titel }}</h1>\n</body>\n</html>\n",
+    );
+    let report = site.build();
+    let errors: Vec<_> = report.diagnostics.iter().filter(|d| d.is_error()).collect();
+    assert_eq!(
+        errors.len(),
+        1,
+        "reported once, not once per page: {errors:#?}"
+    );
+    assert_eq!(
+        (errors[0].file.as_str(), errors[0].line),
+        ("templates/page.html", 3)
+    );
+    assert!(errors[0].message.contains("titel"), "{}", errors[0].message);
+}
+
+#[test]
+fn two_files_with_the_same_url() {
+    let site = Fixture::copy("basic");
+    site.write(
+        "content/practices/Cold-Chain.zh.md",
+        "---\ntitle: A\naspect: green\ndate: 2023-01-01\n---\n",
+    );
+    let report = site.build();
+    let error = report.diagnostics.iter().find(|d| d.is_error()).unwrap();
+    assert!(
+        error.message.contains("both become /practices/cold-chain/"),
+        "{}",
+        error.message
+    );
+}
+
+#[test]
+fn translations_must_agree_on_closed_taxonomy_terms() {
+    let site = Fixture::copy("basic");
+    site.write(
+        "content/practices/cold-chain.en.md",
+        "---\ntitle: Cold chain\naspect: logistics\ndate: 2023-01-19\n---\n",
+    );
+    let report = site.build();
+    let error = report.diagnostics.iter().find(|d| d.is_error()).unwrap();
+    assert_eq!(error.file, "content/practices/cold-chain.en.md");
+    assert_eq!(error.line, 3);
+    assert_eq!(
+        error.message,
+        "`aspect` is \"logistics\" here but \"green\" in content/practices/cold-chain.zh.md"
+    );
+}

@@ -1,0 +1,307 @@
+//! End-to-end builds of fixture sites, checked by parsing the output.
+
+mod common;
+
+use common::{Fixture, snapshot};
+
+#[test]
+fn translations_link_to_each_other_both_ways() {
+    let site = Fixture::copy("basic");
+    site.build_ok();
+    let zh = site.page("practices/cold-chain");
+    let en = site.page("en/practices/cold-chain");
+    let zh_alternates = zh.attrs("link[rel=alternate][hreflang]", "href");
+    let en_alternates = en.attrs("link[rel=alternate][hreflang]", "href");
+    for alternates in [&zh_alternates, &en_alternates] {
+        assert!(
+            alternates.contains(&"https://example.org/cases/practices/cold-chain/".to_string()),
+            "{alternates:?}"
+        );
+        assert!(
+            alternates.contains(&"https://example.org/cases/en/practices/cold-chain/".to_string()),
+            "{alternates:?}"
+        );
+    }
+    assert!(
+        zh.attrs("a[hreflang=en]", "href")
+            .contains(&"../../en/practices/cold-chain/".to_string())
+    );
+    assert!(
+        en.attrs("a[hreflang=zh]", "href")
+            .contains(&"../../../practices/cold-chain/".to_string())
+    );
+    assert_eq!(zh.attrs("html", "lang"), ["zh"]);
+    assert_eq!(en.attrs("html", "lang"), ["en"]);
+}
+
+#[test]
+fn term_pages_list_their_members_newest_first_and_closed_terms_keep_declared_order() {
+    let site = Fixture::copy("basic");
+    site.build_ok();
+    let green = site.page("aspect/green");
+    let links = green.attrs("main a[href*='practices/']", "href");
+    let cold = links
+        .iter()
+        .position(|h| h.contains("cold-chain"))
+        .expect("cold-chain listed");
+    let older = links
+        .iter()
+        .position(|h| h.contains("older-green"))
+        .expect("older-green listed");
+    assert!(cold < older, "newest first: {links:?}");
+    assert!(
+        !links.iter().any(|h| h.contains("joint-delivery")),
+        "{links:?}"
+    );
+
+    let aspects = site.page("aspect");
+    let names = aspects.texts("main a[href*='aspect/']");
+    let order: Vec<usize> = ["物流", "绿色", "贸易"]
+        .iter()
+        .map(|n| {
+            names
+                .iter()
+                .position(|x| x.contains(n))
+                .unwrap_or_else(|| panic!("{n} in {names:?}"))
+        })
+        .collect();
+    assert!(
+        order.windows(2).all(|w| w[0] < w[1]),
+        "declared order: {names:?}"
+    );
+}
+
+#[test]
+fn chinese_terms_get_readable_paths_and_years_are_derived_from_dates() {
+    let site = Fixture::copy("basic");
+    site.build_ok();
+    assert!(site.public().join("tags/冷链/index.html").exists());
+    assert!(site.public().join("region/江苏省/index.html").exists());
+    assert!(site.public().join("en/tags/cold-chain/index.html").exists());
+    let year = site.page("year/2023");
+    assert!(
+        year.attrs("main a", "href")
+            .iter()
+            .any(|h| h.contains("cold-chain"))
+    );
+}
+
+#[test]
+fn internal_markdown_links_become_page_urls() {
+    let site = Fixture::copy("basic");
+    site.build_ok();
+    let page = site.page("practices/cold-chain");
+    let hrefs = page.attrs("main a", "href");
+    // Non-ASCII fragments are percent-encoded, which browsers match against the id.
+    assert!(
+        hrefs.contains(&"../../practices/joint-delivery/#%E5%81%9A%E6%B3%95".to_string()),
+        "{hrefs:?}"
+    );
+    assert!(hrefs.contains(&"../../about/".to_string()), "{hrefs:?}");
+    assert_eq!(page.texts("div.note"), ["原样保留的 HTML"], "raw HTML kept");
+}
+
+#[test]
+fn a_broken_internal_link_fails_the_build_with_file_line_and_column() {
+    let site = Fixture::copy("basic");
+    site.write(
+        "content/practices/joint-delivery.zh.md",
+        "---\ntitle: 统仓共配\naspect: logistics\ndate: 2022-06-01\n---\n## 做法\n\n见 [缺失](missing.zh.md)。\n",
+    );
+    let report = site.build();
+    let errors: Vec<_> = report.diagnostics.iter().filter(|d| d.is_error()).collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].file, "content/practices/joint-delivery.zh.md");
+    assert_eq!((errors[0].line, errors[0].column), (8, 3));
+    assert_eq!(
+        errors[0].message,
+        "links to practices/missing.zh.md, which does not exist"
+    );
+}
+
+#[test]
+fn a_link_to_a_missing_heading_is_an_error() {
+    let site = Fixture::copy("basic");
+    site.write(
+        "content/practices/joint-delivery.zh.md",
+        "---\ntitle: 统仓共配\naspect: logistics\ndate: 2022-06-01\n---\n## 做法\n\n[背景](cold-chain.zh.md#背影)\n",
+    );
+    let report = site.build();
+    let error = report
+        .diagnostics
+        .iter()
+        .find(|d| d.is_error())
+        .expect("an error");
+    assert_eq!(
+        error.message,
+        "#背影 is not a heading of content/practices/cold-chain.zh.md"
+    );
+    assert_eq!(error.line, 8);
+    assert_eq!(error.hint.as_deref(), Some("did you mean #背景?"));
+}
+
+#[test]
+fn a_site_template_overrides_the_theme_template() {
+    let site = Fixture::copy("basic");
+    site.write(
+        "templates/page.html",
+        "<!doctype html><html lang=\"{{ lang }}\"><body><h1 class=\"overridden\">{{ page.title }}</h1><p class=\"contact\">{{ page.extra.contact | default(value='') }}</p></body></html>",
+    );
+    site.build_ok();
+    let page = site.page("practices/cold-chain");
+    assert_eq!(page.texts("h1.overridden"), ["冷链物流标准化"]);
+    assert_eq!(
+        page.texts("p.contact"),
+        ["张三"],
+        "undeclared fields reach templates as page.extra"
+    );
+    // Other templates still come from the theme.
+    assert!(site.page("").count("html") == 1);
+}
+
+#[test]
+fn two_builds_of_the_same_input_are_byte_identical() {
+    let site = Fixture::copy("basic");
+    site.build_ok();
+    let first = snapshot(&site.public());
+    site.build_ok();
+    let second = snapshot(&site.public());
+    assert!(first.len() > 20, "{} files", first.len());
+    assert!(first == second, "builds differ");
+
+    // And in another folder.
+    let other = Fixture::copy("basic");
+    other.build_ok();
+    assert!(
+        first == snapshot(&other.public()),
+        "builds in two folders differ"
+    );
+}
+
+#[test]
+fn a_failed_build_leaves_the_previous_site_untouched() {
+    let site = Fixture::copy("basic");
+    site.build_ok();
+    let before = snapshot(&site.public());
+    site.write(
+        "content/practices/joint-delivery.zh.md",
+        "---\ntitle: [unclosed\n---\n",
+    );
+    let report = site.build();
+    assert!(report.has_errors());
+    assert!(
+        before == snapshot(&site.public()),
+        "public/ changed after a failed build"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(site.root())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("casebook"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn drafts_are_left_out_unless_asked_for() {
+    let site = Fixture::copy("basic");
+    site.build_ok();
+    assert!(!site.public().join("practices/unfinished").exists());
+    let mut options = casebook::BuildOptions::new(site.root());
+    options.drafts = true;
+    assert!(!casebook::build(&options).has_errors());
+    assert!(
+        site.public()
+            .join("practices/unfinished/index.html")
+            .exists()
+    );
+}
+
+#[test]
+fn front_matter_text_is_escaped() {
+    let site = Fixture::copy("basic");
+    site.build_ok();
+    let page = site.page("about");
+    assert_eq!(
+        page.count("script[src]")
+            + page
+                .texts("h1")
+                .iter()
+                .filter(|t| t.contains("<script>"))
+                .count(),
+        page.count("script[src]") + 1
+    );
+    let raw = site.read("about/index.html");
+    assert!(!raw.contains("<script>alert(1)</script>"));
+    assert!(
+        raw.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;")
+            || raw.contains("&lt;script&gt;alert(1)&lt;/script&gt;")
+    );
+}
+
+#[test]
+fn collections_are_paginated() {
+    let site = Fixture::copy("basic");
+    site.build_ok();
+    let first = site.page("practices");
+    let second = site.page("practices/page/2");
+    assert_eq!(first.count("main a[href*='practices/older-green'], main a[href*='practices/cold-chain'], main a[href*='practices/joint-delivery']"), 2);
+    assert!(
+        second
+            .attrs("main a", "href")
+            .iter()
+            .any(|h| h.contains("older-green"))
+    );
+}
+
+#[test]
+fn feeds_sitemap_robots_and_404_are_written() {
+    let site = Fixture::copy("basic");
+    site.build_ok();
+    let feed = site.read("atom.xml");
+    assert!(feed.contains("<feed"), "{feed}");
+    assert!(feed.contains("https://example.org/cases/practices/cold-chain/"));
+    assert!(
+        site.read("en/atom.xml")
+            .contains("Standardizing the cold chain")
+    );
+    let sitemap = site.read("sitemap.xml");
+    assert!(sitemap.contains("hreflang=\"en\""), "{sitemap}");
+    assert!(
+        site.read("robots.txt")
+            .contains("Sitemap: https://example.org/cases/sitemap.xml")
+    );
+    let not_found = scraper::Html::parse_document(&site.read("404.html"));
+    let sel = scraper::Selector::parse("a[href]").unwrap();
+    assert!(
+        not_found
+            .select(&sel)
+            .any(|a| a.value().attr("href").unwrap().starts_with("/cases/"))
+    );
+    assert!(site.public().join("print/index.html").exists());
+    assert!(site.public().join("en/print/index.html").exists());
+}
+
+#[test]
+fn the_output_folder_is_refused_when_it_would_replace_the_site() {
+    let site = Fixture::copy("basic");
+    for output in [
+        site.root().to_path_buf(),
+        site.root().join("content"),
+        site.root().join(".."),
+    ] {
+        let mut options = casebook::BuildOptions::new(site.root());
+        options.output = Some(output.clone());
+        let report = casebook::build(&options);
+        assert!(report.has_errors(), "{}", output.display());
+        assert!(
+            report.diagnostics[0]
+                .message
+                .starts_with("refusing to write the site here")
+        );
+    }
+    assert!(
+        site.root()
+            .join("content/practices/cold-chain.zh.md")
+            .exists()
+    );
+}
