@@ -141,6 +141,10 @@ pub enum FieldType {
     Number,
     Boolean,
     Url,
+    /// A standard's code as written on it: `GB/T 31526-2015`, `ISO 9001`.
+    Standard,
+    /// A figure a practice reports: `{name, value, unit, year}`.
+    Metric,
     /// A term of the named taxonomy.
     Term(String),
     List(Box<FieldType>),
@@ -155,6 +159,8 @@ impl FieldType {
             FieldType::Number => "a number".into(),
             FieldType::Boolean => "true or false".into(),
             FieldType::Url => "a URL (https://…)".into(),
+            FieldType::Standard => "a standard's code (such as GB/T 31526-2015)".into(),
+            FieldType::Metric => "a figure {name, value, unit, year}".into(),
             FieldType::Term(taxonomy) => format!("a term of {taxonomy}"),
             FieldType::List(of) => format!("a list of {}", of.describe_plural()),
         }
@@ -165,6 +171,8 @@ impl FieldType {
             FieldType::Term(taxonomy) => format!("terms of {taxonomy}"),
             FieldType::Date => "dates".into(),
             FieldType::Url => "URLs".into(),
+            FieldType::Standard => "standard codes".into(),
+            FieldType::Metric => "figures {name, value, unit, year}".into(),
             FieldType::Integer | FieldType::Number => "numbers".into(),
             FieldType::Boolean => "booleans".into(),
             _ => "strings".into(),
@@ -413,6 +421,8 @@ fn field_type(raw: &RawField, taxonomies: &[Taxonomy]) -> Result<FieldType, (Str
             "number" => FieldType::Number,
             "boolean" => FieldType::Boolean,
             "url" => FieldType::Url,
+            "standard" => FieldType::Standard,
+            "metric" => FieldType::Metric,
             "term" => {
                 let Some(taxonomy) = &raw.taxonomy else {
                     return Err((
@@ -438,7 +448,7 @@ fn field_type(raw: &RawField, taxonomies: &[Taxonomy]) -> Result<FieldType, (Str
             other => {
                 return Err((
                     format!("\"{other}\" is not a field type"),
-                    "the types are string, text, date, integer, number, boolean, url, term, list"
+                    "the types are string, text, date, integer, number, boolean, url, standard, metric, term, list"
                         .into(),
                 ));
             }

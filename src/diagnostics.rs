@@ -220,8 +220,12 @@ pub fn summary(diagnostics: &[Diagnostic]) -> String {
     let mut files: Vec<&str> = diagnostics.iter().map(|d| d.file.as_str()).collect();
     files.sort_unstable();
     files.dedup();
+    let notes = match count(Severity::Info) {
+        0 => String::new(),
+        n => format!(", {}", plural(n, "note")),
+    };
     format!(
-        "{}, {} in {}",
+        "{}, {}{notes} in {}",
         plural(count(Severity::Error), "error"),
         plural(count(Severity::Warning), "warning"),
         plural(files.len(), "file")

@@ -21,7 +21,7 @@ use diagnostics::Diagnostic;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct BuildOptions {
     pub root: PathBuf,
     /// Defaults to `public/` under the root.
@@ -29,16 +29,15 @@ pub struct BuildOptions {
     pub base_url: Option<String>,
     pub drafts: bool,
     pub serve_mode: bool,
+    /// Report pages missing in a language (as `info`).
+    pub translations: bool,
 }
 
 impl BuildOptions {
     pub fn new(root: impl Into<PathBuf>) -> Self {
         BuildOptions {
             root: root.into(),
-            output: None,
-            base_url: None,
-            drafts: false,
-            serve_mode: false,
+            ..BuildOptions::default()
         }
     }
 
@@ -88,6 +87,9 @@ pub fn render(options: &BuildOptions) -> (Option<Rendered>, Vec<Diagnostic>) {
     let (mut site, found) = site::build(config, sources, options.drafts);
     diagnostics.extend(found);
     diagnostics.extend(render_markdown(&mut site));
+    if options.translations {
+        diagnostics.extend(site::missing_translations(&site));
+    }
 
     let theme = match theme {
         Ok(theme) => theme,

@@ -34,6 +34,9 @@ enum Command {
     Check {
         #[command(flatten)]
         site: SiteArgs,
+        /// Also list the pages missing in a language.
+        #[arg(long)]
+        translations: bool,
     },
     /// Create a new casebook in DIR.
     Init { dir: PathBuf },
@@ -89,9 +92,13 @@ fn main() -> ExitCode {
             let report = casebook::build(&options);
             finish(&site, report, started, true)
         }
-        Command::Check { site } => {
+        Command::Check { site, translations } => {
             let started = Instant::now();
-            let report = casebook::check(&site.options());
+            let options = BuildOptions {
+                translations,
+                ..site.options()
+            };
+            let report = casebook::check(&options);
             finish(&site, report, started, false)
         }
         Command::Init { dir } => match casebook::scaffold::init(&dir) {

@@ -496,6 +496,9 @@ impl<'a> Views<'a> {
             Value::Integer(n) => json!(n),
             Value::Number(n) => json!(n),
             Value::Boolean(b) => json!(b),
+            Value::Metric(m) => {
+                json!({"name": m.name, "value": m.value, "unit": m.unit, "year": m.year})
+            }
             Value::List(items) => Json::Array(
                 items
                     .iter()

@@ -177,6 +177,8 @@ pub fn new_page(
             FieldType::Integer | FieldType::Number => "0".into(),
             FieldType::Boolean => "false".into(),
             FieldType::Url => "https://".into(),
+            FieldType::Standard => "\"GB/T 0000-2024\"".into(),
+            FieldType::Metric => "{ name: \"\", value: 0 }".into(),
             FieldType::Term(taxonomy) => config
                 .taxonomy(taxonomy)
                 .and_then(|t| t.terms.first())

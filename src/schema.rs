@@ -65,6 +65,7 @@ pub enum Value {
     Boolean(bool),
     /// A term of a taxonomy: the key for closed taxonomies, the written term for open ones.
     Term(String),
+    Metric(Metric),
     List(Vec<Value>),
 }
 
@@ -82,6 +83,40 @@ impl Value {
             _ => None,
         }
     }
+}
+
+/// A figure reported by a practice: `{name: 运营成本下降, value: 40, unit: "%", year: 2022}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Metric {
+    pub name: String,
+    pub value: f64,
+    pub unit: Option<String>,
+    pub year: Option<i64>,
+}
+
+/// Checks a standard's code: an issuer's prefix (`GB`, `GB/T`, `ISO`, `DB32/T`, `T/CCPITCSC`), a
+/// number, and an optional year after a dash.
+pub fn is_standard_code(code: &str) -> bool {
+    let Some((prefix, rest)) = code.trim().split_once(' ') else {
+        return false;
+    };
+    let prefix_ok = !prefix.is_empty()
+        && prefix.split('/').all(|part| {
+            !part.is_empty()
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        })
+        && prefix.starts_with(|c: char| c.is_ascii_uppercase());
+    let (number, year) = match rest.rsplit_once(['-', '—', '–']) {
+        Some((n, y)) if y.len() == 4 && y.chars().all(|c| c.is_ascii_digit()) => (n, Some(y)),
+        _ => (rest, None),
+    };
+    let number_ok = !number.is_empty()
+        && number
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == '-');
+    prefix_ok && number_ok && year.is_none_or(|y| y.starts_with(['1', '2']))
 }
 
 /// Front matter after validation.
@@ -305,6 +340,17 @@ fn check(value: &Yaml, kind: &FieldType, config: &Config) -> Result<Option<Value
             }
             Value::Text(url)
         }
+        FieldType::Standard => {
+            let code = text(value)?;
+            if !is_standard_code(&code) {
+                let mut p = Problem::new(format!("\"{code}\" is not a standard's code"));
+                p.needle = Some(code.clone());
+                p.hint = Some("write the code as printed on the standard: prefix, space, number, and the year after a dash, such as GB/T 31526-2015 or ISO 9001".into());
+                return Err(p);
+            }
+            Value::Text(code.trim().to_string())
+        }
+        FieldType::Metric => check_metric(value)?,
         FieldType::Term(taxonomy) => {
             let term = text(value)?;
             check_term(&term, taxonomy, config)?;
@@ -335,6 +381,42 @@ fn check(value: &Yaml, kind: &FieldType, config: &Config) -> Result<Option<Value
             }
             Value::List(values)
         }
+    }))
+}
+
+fn check_metric(value: &Yaml) -> Result<Value, Problem> {
+    let Yaml::Mapping(map) = value else {
+        let mut p = Problem::new(format!("expected a figure, found {}", describe(value)));
+        p.hint = Some(
+            "write a figure as { name: 运营成本下降, value: 40, unit: \"%\", year: 2022 }".into(),
+        );
+        return Err(p);
+    };
+    let get = |key: &str| map.get(Yaml::String(key.into()));
+    let name = get("name").and_then(Yaml::as_str).map(str::to_string);
+    let number = get("value").and_then(Yaml::as_f64);
+    let (Some(name), Some(number)) = (name, number) else {
+        let mut p = Problem::new("a figure needs a `name` (text) and a `value` (number)".into());
+        p.needle = get("name").and_then(Yaml::as_str).map(str::to_string);
+        p.hint = Some(
+            "write a figure as { name: 运营成本下降, value: 40, unit: \"%\", year: 2022 }".into(),
+        );
+        return Err(p);
+    };
+    for key in map.keys() {
+        let key = yaml_key(key);
+        if !["name", "value", "unit", "year"].contains(&key.as_str()) {
+            let mut p = Problem::new(format!("`{key}` is not part of a figure"));
+            p.needle = Some(key);
+            p.hint = Some("a figure has name, value, unit and year".into());
+            return Err(p);
+        }
+    }
+    Ok(Value::Metric(Metric {
+        name,
+        value: number,
+        unit: get("unit").and_then(Yaml::as_str).map(str::to_string),
+        year: get("year").and_then(Yaml::as_i64),
     }))
 }
 
@@ -411,6 +493,29 @@ mod tests {
             "",
         ] {
             assert!(Date::parse(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn standard_codes() {
+        for good in [
+            "GB/T 31526-2015",
+            "ISO 9001",
+            "SB/T 10428-2007",
+            "DB32/T 3456-2018",
+            "ISO 9001:2015".replace(":2015", "-2015").as_str(),
+            "T/CCPITCSC 001-2021",
+        ] {
+            assert!(is_standard_code(good), "{good}");
+        }
+        for bad in [
+            "GB/T31526-2015",
+            "gb/t 31526",
+            "31526-2015",
+            "GB/T",
+            "GB/T 31526-15x",
+        ] {
+            assert!(!is_standard_code(bad), "{bad}");
         }
     }
 

@@ -365,6 +365,7 @@ fn display_value(value: &Value) -> String {
         Value::Integer(n) => n.to_string(),
         Value::Number(n) => n.to_string(),
         Value::Boolean(b) => b.to_string(),
+        Value::Metric(m) => format!("{} {}", m.name, m.value),
     }
 }
 
@@ -500,6 +501,28 @@ fn link_neighbours(site: &mut Site) {
             site.pages[id].next = ids.get(position + 1).copied();
         }
     }
+}
+
+/// An `info` for every page that lacks a version in one of the site's languages.
+pub fn missing_translations(site: &Site) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    for page in &site.pages {
+        for lang in &site.config.languages {
+            let translated = page.lang() == lang.code
+                || page
+                    .translations
+                    .iter()
+                    .any(|&t| site.pages[t].lang() == lang.code);
+            if !translated {
+                let expected = format!("{}.{}.md", page.source.stem, lang.code);
+                found.push(
+                    Diagnostic::info(&page.source.file, format!("no {} version", lang.name))
+                        .with_hint(format!("add {expected} beside this file to translate it")),
+                );
+            }
+        }
+    }
+    found
 }
 
 /// The first `limit` characters of `text`, cut at a word or sentence boundary, with an ellipsis.

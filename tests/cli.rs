@@ -132,3 +132,106 @@ fn a_content_error_exits_1_and_reports_in_json() {
         "`date`: \"2023-02-30\" is not a valid date"
     );
 }
+
+/// Runs casebook with `args` and `--root` pointing at the fixture.
+fn run(site: &Fixture, args: &[&str]) -> std::process::Output {
+    casebook()
+        .args(args)
+        .arg("--root")
+        .arg(site.root())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn check_writes_nothing_and_github_format_annotates_lines() {
+    let site = Fixture::copy("basic");
+    site.write(
+        "content/practices/bad.zh.md",
+        "---\ntitle: 坏\naspect: grean\ndate: 2023-01-01\n---\n",
+    );
+    let output = run(&site, &["check", "--format", "github"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(!site.public().exists());
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        stdout.lines().any(|l| l.starts_with(
+            "::error file=content/practices/bad.zh.md,line=3,col=9::`aspect`: \"grean\" is not a term of aspect (help: did you mean `green`?"
+        )),
+        "{stdout}"
+    );
+    assert!(stdout.contains("::warning file=content/practices/cold-chain.zh.md,line=9,col=10::"));
+}
+
+#[test]
+fn deny_warnings_turns_warnings_into_errors() {
+    let site = Fixture::copy("basic");
+    assert_eq!(run(&site, &["check"]).status.code(), Some(0));
+    assert_eq!(
+        run(&site, &["check", "--deny-warnings"]).status.code(),
+        Some(1)
+    );
+}
+
+#[test]
+fn check_translations_lists_pages_missing_in_a_language() {
+    let site = Fixture::copy("basic");
+    let output = run(&site, &["check", "--translations", "--format", "json"]);
+    assert!(output.status.success());
+    let list: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let missing: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["severity"] == "info")
+        .map(|d| d["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        missing,
+        [
+            "content/about.zh.md",
+            "content/practices/joint-delivery.zh.md",
+            "content/practices/older-green.zh.md"
+        ]
+    );
+}
+
+#[test]
+fn standards_and_metrics_are_checked_as_structured_values() {
+    let site = Fixture::copy("basic");
+    let yaml = std::fs::read_to_string(site.root().join("site.yaml")).unwrap();
+    site.write(
+        "site.yaml",
+        &yaml.replace("      summary: { type: text }", "      summary: { type: text }\n      standards: { type: list, of: standard }\n      metrics: { type: list, of: metric }"),
+    );
+    site.write(
+        "content/practices/bad.zh.md",
+        "---\ntitle: A\naspect: green\ndate: 2023-01-01\nstandards:\n  - GB/T 31526-2015\n  - GBT31526\nmetrics:\n  - { name: 成本, value: 40, unit: \"%\" }\n  - { name: 销售额, value: 很多 }\n---\n",
+    );
+    let output = run(&site, &["check", "--format", "json"]);
+    let list: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let errors: Vec<(u64, u64, &str)> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["severity"] == "error")
+        .map(|d| {
+            (
+                d["line"].as_u64().unwrap(),
+                d["column"].as_u64().unwrap(),
+                d["message"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            (7, 5, "`standards`: \"GBT31526\" is not a standard's code"),
+            (
+                10,
+                13,
+                "`metrics`: a figure needs a `name` (text) and a `value` (number)"
+            ),
+        ]
+    );
+}
