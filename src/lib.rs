@@ -241,6 +241,13 @@ pub fn build(options: &BuildOptions) -> Report {
             ..Report::default()
         };
     }
+    if let Err(e) = output::recover(&output) {
+        let message = format!("cannot restore the previous build: {e}");
+        return Report {
+            diagnostics: vec![Diagnostic::error(output.display().to_string(), message)],
+            ..Report::default()
+        };
+    }
     let (rendered, mut diagnostics) = render(options);
     let Some(rendered) = rendered else {
         return Report {

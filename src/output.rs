@@ -90,6 +90,29 @@ pub fn refuse_output(root: &Path, output: &Path) -> Option<String> {
     None
 }
 
+/// The staging and previous-build folders that sit next to `output` during a swap.
+fn siblings(output: &Path) -> Option<(PathBuf, PathBuf)> {
+    let parent = output.parent()?;
+    let name = output.file_name()?.to_string_lossy().into_owned();
+    Some((
+        parent.join(format!(".{name}.casebook-staging")),
+        parent.join(format!(".{name}.casebook-old")),
+    ))
+}
+
+/// Puts back the previous build if a build was interrupted (Ctrl-C, power loss) between moving
+/// it aside and moving the new one in.
+pub fn recover(output: &Path) -> std::io::Result<()> {
+    let output = absolute(output);
+    let Some((_, old)) = siblings(&output) else {
+        return Ok(());
+    };
+    if !output.exists() && old.join(MARKER).exists() {
+        std::fs::rename(&old, &output)?;
+    }
+    Ok(())
+}
+
 /// Writes `files` (and `static_files` under them) into a fresh staging directory next to
 /// `output`, then swaps it in. On any error the previous output is left as it was.
 pub fn write(output: &Path, files: &[OutputFile]) -> Result<(), Diagnostic> {
@@ -101,12 +124,9 @@ pub fn write(output: &Path, files: &[OutputFile]) -> Result<(), Diagnostic> {
         .parent()
         .ok_or_else(|| Diagnostic::error(output.display().to_string(), "no parent folder"))?;
     std::fs::create_dir_all(parent).map_err(|e| io_error("create the folder", parent, e))?;
-    let name = output
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "public".into());
-    let staging = parent.join(format!(".{name}.casebook-staging"));
-    let old = parent.join(format!(".{name}.casebook-old"));
+    let (staging, old) = siblings(&output)
+        .ok_or_else(|| Diagnostic::error(output.display().to_string(), "no folder name"))?;
+    recover(&output).map_err(|e| io_error("restore the previous build", &old, e))?;
     for leftover in [&staging, &old] {
         remove_own(leftover).map_err(|e| io_error("remove a leftover build", leftover, e))?;
     }
@@ -196,6 +216,22 @@ mod tests {
                 .unwrap()
                 .contains("did not write")
         );
+    }
+
+    #[test]
+    fn a_build_interrupted_during_the_swap_gets_the_previous_site_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let old = dir.path().join(".public.casebook-old");
+        std::fs::create_dir_all(&old).unwrap();
+        std::fs::write(old.join(MARKER), "").unwrap();
+        std::fs::write(old.join("index.html"), "previous").unwrap();
+        recover(&out).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(out.join("index.html")).unwrap(),
+            "previous"
+        );
+        assert!(!old.exists());
     }
 
     #[test]

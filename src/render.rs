@@ -8,6 +8,8 @@ use crate::site::{Page, PageId, Site};
 use crate::theme::Theme;
 use rayon::prelude::*;
 use serde_json::{Map, Value as Json, json};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 use tera::{Context, Kwargs, State, Tera};
 
 /// A file of the built site: its path under the output directory and its bytes.
@@ -197,12 +199,30 @@ pub fn root_of(path: &str) -> String {
     }
 }
 
-/// One page to render: where it goes, with which template and context.
-struct Job {
+/// One page to render: where it goes, with which template, and how to make its context. The
+/// context is made only when the page is rendered, so that memory holds the contexts of the pages
+/// being rendered, not of the whole site.
+struct Job<'a> {
     output: String,
     template: String,
-    context: Context,
+    context: Box<dyn Fn() -> Context + Send + Sync + 'a>,
 }
+
+impl<'a> Job<'a> {
+    fn new(
+        output: String,
+        template: &str,
+        context: impl Fn() -> Context + Send + Sync + 'a,
+    ) -> Self {
+        Job {
+            output,
+            template: template.to_string(),
+            context: Box::new(context),
+        }
+    }
+}
+
+type Fill<'a> = Arc<dyn Fn(&mut Context, Vec<Json>) + Send + Sync + 'a>;
 
 /// Renders every page of the site.
 pub fn render_site(
@@ -220,7 +240,7 @@ pub fn render_site(
 
     let results: Vec<Result<OutputFile, Vec<Diagnostic>>> = jobs
         .into_par_iter()
-        .map(|job| match tera.render(&job.template, &job.context) {
+        .map(|job| match tera.render(&job.template, &(job.context)()) {
             Ok(text) => Ok(OutputFile {
                 path: job.output,
                 bytes: text.into_bytes(),
@@ -259,16 +279,26 @@ struct Views<'a> {
     config: &'a Config,
     theme: &'a Theme,
     options: &'a RenderOptions,
+    /// `site` of the context, per language: made once, not once per page.
+    site_views: BTreeMap<String, Json>,
 }
 
 impl<'a> Views<'a> {
     fn new(site: &'a Site, theme: &'a Theme, options: &'a RenderOptions) -> Self {
-        Views {
+        let mut views = Views {
             site,
             config: &site.config,
             theme,
             options,
-        }
+            site_views: BTreeMap::new(),
+        };
+        views.site_views = site
+            .config
+            .languages
+            .iter()
+            .map(|l| (l.code.clone(), views.site_view(&l.code)))
+            .collect();
+        views
     }
 
     fn permalink(&self, path: &str) -> String {
@@ -290,7 +320,7 @@ impl<'a> Views<'a> {
             "t",
             &self.theme.strings.get(lang).cloned().unwrap_or_default(),
         );
-        context.insert("site", &self.site_view(lang));
+        context.insert("site", &self.site_views[lang]);
         context.insert("alternates", &alternates);
         context.insert("serve_mode", &self.options.serve_mode);
         context
@@ -476,6 +506,22 @@ impl<'a> Views<'a> {
         view
     }
 
+    /// A page among many on the print page: its heading and footnote ids get the page's slug as
+    /// a prefix, so that ids stay unique on the combined page.
+    fn page_for_print(&self, id: PageId) -> Json {
+        let mut view = self.page_full(id);
+        let prefix = format!("{}--", self.site.pages[id].slug);
+        if let Some(content) = view["content"].as_str() {
+            view["content"] = json!(prefix_ids(content, &prefix));
+        }
+        if let Json::Array(entries) = &mut view["toc"] {
+            for entry in entries {
+                prefix_toc(entry, &prefix);
+            }
+        }
+        view
+    }
+
     /// Declared fields, typed; terms become `{key, name, path}`.
     fn fields_view(&self, page: &Page) -> Json {
         let mut fields = Map::new();
@@ -494,10 +540,10 @@ impl<'a> Views<'a> {
             Value::Text(s) => json!(s),
             Value::Date(d) => json!(d.to_string()),
             Value::Integer(n) => json!(n),
-            Value::Number(n) => json!(n),
+            Value::Number(n) => number_view(*n),
             Value::Boolean(b) => json!(b),
             Value::Metric(m) => {
-                json!({"name": m.name, "value": m.value, "unit": m.unit, "year": m.year})
+                json!({"name": m.name, "value": number_view(m.value), "unit": m.unit, "year": m.year})
             }
             Value::List(items) => Json::Array(
                 items
@@ -548,62 +594,69 @@ impl<'a> Views<'a> {
 
     /// Splits `ids` into pages of `per_page` (all on one page when `None`) and adds a job per page.
     #[allow(clippy::too_many_arguments)]
-    fn paginated(
-        &self,
-        jobs: &mut Vec<Job>,
+    fn paginated<'s>(
+        &'s self,
+        jobs: &mut Vec<Job<'s>>,
         lang: &str,
         base_path: &str,
         alternates: Json,
         template: &str,
-        ids: &[PageId],
+        ids: Vec<PageId>,
         per_page: Option<usize>,
-        fill: &dyn Fn(&mut Context, Vec<Json>),
+        fill: Fill<'s>,
     ) {
         let per_page = per_page.unwrap_or(usize::MAX).max(1);
         let total = ids.len().div_ceil(per_page).max(1);
+        let ids = Arc::new(ids);
         for number in 1..=total {
             let path = if number == 1 {
                 base_path.to_string()
             } else {
                 format!("{base_path}page/{number}/")
             };
-            let slice = ids.iter().skip((number - 1) * per_page).take(per_page);
-            let pages: Vec<Json> = slice.map(|&id| self.page_summary(id)).collect();
-            let mut context = self.base_context(lang, &path, alternates.clone());
-            context.insert("paginator", &self.paginator(base_path, number, total));
-            fill(&mut context, pages);
-            jobs.push(Job {
-                output: format!("{path}index.html"),
-                template: template.to_string(),
-                context,
-            });
+            let (ids, fill, alternates) = (ids.clone(), fill.clone(), alternates.clone());
+            let (lang, base_path) = (lang.to_string(), base_path.to_string());
+            let output = format!("{path}index.html");
+            jobs.push(Job::new(output, template, move || {
+                let slice = ids.iter().skip((number - 1) * per_page).take(per_page);
+                let pages: Vec<Json> = slice.map(|&id| self.page_summary(id)).collect();
+                let mut context = self.base_context(&lang, &path, alternates.clone());
+                context.insert("paginator", &self.paginator(&base_path, number, total));
+                fill(&mut context, pages);
+                context
+            }));
         }
     }
 
-    fn language_jobs(&self, lang: &str, jobs: &mut Vec<Job>) {
+    fn language_jobs<'s>(&'s self, lang: &str, jobs: &mut Vec<Job<'s>>) {
         let prefix = self.config.language_prefix(lang);
         let main_collection = (!self.config.collections.is_empty()).then_some(0);
+        let owned_lang = lang.to_string();
 
         // Home.
-        let mut home = self.base_context(lang, &prefix, self.alternates_everywhere(lang, ""));
-        let latest: Vec<Json> = main_collection
-            .map(|c| {
-                self.site
-                    .collection_pages(c, lang)
-                    .into_iter()
-                    .take(10)
-                    .map(|id| self.page_summary(id))
-                    .collect()
-            })
-            .unwrap_or_default();
-        home.insert("latest", &latest);
-        home.insert("aspects", &self.main_terms_with_pages(lang, false));
-        home.insert("collections", &self.site_view(lang)["collections"]);
-        jobs.push(Job {
-            output: format!("{prefix}index.html"),
-            template: "home.html".into(),
-            context: home,
-        });
+        let (l, home_path) = (owned_lang.clone(), prefix.clone());
+        jobs.push(Job::new(
+            format!("{prefix}index.html"),
+            "home.html",
+            move || {
+                let mut home =
+                    self.base_context(&l, &home_path, self.alternates_everywhere(&l, ""));
+                let latest: Vec<Json> = main_collection
+                    .map(|c| {
+                        self.site
+                            .collection_pages(c, &l)
+                            .into_iter()
+                            .take(10)
+                            .map(|id| self.page_summary(id))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                home.insert("latest", &latest);
+                home.insert("aspects", &self.main_terms_with_pages(&l, false));
+                home.insert("collections", &self.site_views[&l]["collections"]);
+                home
+            },
+        ));
 
         // Pages.
         for (id, page) in self
@@ -616,38 +669,44 @@ impl<'a> Views<'a> {
             let template = page.collection.map_or("page.html", |c| {
                 self.config.collections[c].template.as_str()
             });
-            let mut context = self.base_context(lang, &page.path, self.page_alternates(page));
-            context.insert("page", &self.page_full(id));
-            jobs.push(Job {
-                output: format!("{}index.html", page.path),
-                template: template.to_string(),
-                context,
-            });
+            jobs.push(Job::new(
+                format!("{}index.html", page.path),
+                template,
+                move || {
+                    let page = &self.site.pages[id];
+                    let mut context =
+                        self.base_context(page.lang(), &page.path, self.page_alternates(page));
+                    context.insert("page", &self.page_full(id));
+                    context
+                },
+            ));
         }
 
         // Collections.
         for (c, collection) in self.config.collections.iter().enumerate() {
             let base = self.collection_path(c, lang);
-            let ids = self.site.collection_pages(c, lang);
             let rest = base.strip_prefix(&prefix).unwrap_or(&base).to_string();
-            let title = collection.title.get(lang, self.default_lang()).to_string();
-            let key = collection.key.clone();
-            let base_for_view = base.clone();
+            let section = json!({
+                "key": collection.key,
+                "title": collection.title.get(lang, self.default_lang()),
+                "path": base,
+            });
+            let fill: Fill<'s> = Arc::new(move |context, pages| {
+                let mut view = section.clone();
+                view["pages"] = Json::Array(pages);
+                context.insert("section", &view);
+            });
             let alternates = self.alternates_everywhere(lang, &rest);
+            let ids = self.site.collection_pages(c, lang);
             self.paginated(
                 jobs,
                 lang,
                 &base,
                 alternates,
                 "section.html",
-                &ids,
+                ids,
                 collection.paginate,
-                &|context, pages| {
-                    context.insert(
-                        "section",
-                        &json!({"key": key, "title": title, "path": base_for_view, "pages": pages}),
-                    );
-                },
+                fill,
             );
         }
 
@@ -662,37 +721,36 @@ impl<'a> Views<'a> {
                 "closed": taxonomy.closed,
                 "terms": self.term_list(t, lang),
             });
-            let mut context =
-                self.base_context(lang, &base, self.alternates_everywhere(lang, &rest));
-            context.insert("taxonomy", &taxonomy_view);
-            jobs.push(Job {
-                output: format!("{base}index.html"),
-                template: "taxonomy.html".into(),
-                context,
-            });
+            let (l, view, path) = (owned_lang.clone(), taxonomy_view.clone(), base.clone());
+            jobs.push(Job::new(
+                format!("{base}index.html"),
+                "taxonomy.html",
+                move || {
+                    let mut context =
+                        self.base_context(&l, &path, self.alternates_everywhere(&l, &rest));
+                    context.insert("taxonomy", &view);
+                    context
+                },
+            ));
 
-            let terms = self.site.taxonomies[t]
-                .by_language
-                .get(lang)
-                .cloned()
-                .unwrap_or_default();
-            for term in &terms {
-                // Closed terms exist in every language; open terms only in their own.
-                let term_rest = term
-                    .path
-                    .strip_prefix(&prefix)
-                    .unwrap_or(&term.path)
-                    .to_string();
+            let Some(terms) = self.site.taxonomies[t].by_language.get(lang) else {
+                continue;
+            };
+            for term in terms {
                 let term_view = json!({"key": term.key, "name": term.name, "description": term.description, "path": term.path, "count": term.pages.len()});
                 let taxonomy_view = taxonomy_view.clone();
-                let fill = move |context: &mut Context, pages: Vec<Json>| {
+                let fill: Fill<'s> = Arc::new(move |context, pages| {
                     let mut view = term_view.clone();
                     view["pages"] = Json::Array(pages);
                     context.insert("term", &view);
                     context.insert("taxonomy", &taxonomy_view);
-                };
+                });
+                // Closed terms exist in every language; open terms only in their own.
                 let alternates = if taxonomy.closed {
-                    self.alternates_everywhere(lang, &term_rest)
+                    self.alternates_everywhere(
+                        lang,
+                        term.path.strip_prefix(&prefix).unwrap_or(&term.path),
+                    )
                 } else {
                     self.only_here(lang, &term.path)
                 };
@@ -702,70 +760,59 @@ impl<'a> Views<'a> {
                     &term.path,
                     alternates,
                     "term.html",
-                    &term.pages,
+                    term.pages.clone(),
                     taxonomy.paginate,
-                    &fill,
+                    fill,
                 );
             }
         }
 
         // The whole casebook on one page, for print.
         let print_path = format!("{prefix}print/");
-        let mut print = self.base_context(
-            lang,
-            &print_path,
-            self.alternates_everywhere(lang, "print/"),
-        );
-        let aspects = self.main_terms_with_pages(lang, true);
-        let unassigned: Vec<Json> = main_collection
-            .map(|c| {
-                self.site
-                    .collection_pages(c, lang)
-                    .into_iter()
-                    .filter(|&id| {
-                        self.site
-                            .main_taxonomy()
-                            .is_none_or(|m| self.site.term_of(&self.site.pages[id], m).is_none())
-                    })
-                    .map(|id| self.page_full(id))
-                    .collect()
-            })
-            .unwrap_or_default();
-        print.insert(
-            "print",
-            &json!({"aspects": aspects, "unassigned": unassigned}),
-        );
-        jobs.push(Job {
-            output: format!("{print_path}index.html"),
-            template: "print.html".into(),
-            context: print,
-        });
+        let (l, path) = (owned_lang.clone(), print_path.clone());
+        jobs.push(Job::new(format!("{print_path}index.html"), "print.html", move || {
+            let mut print = self.base_context(&l, &path, self.alternates_everywhere(&l, "print/"));
+            let unassigned: Vec<Json> = main_collection
+                .map(|c| {
+                    self.site
+                        .collection_pages(c, &l)
+                        .into_iter()
+                        .filter(|&id| {
+                            self.site.main_taxonomy().is_none_or(|m| self.site.term_of(&self.site.pages[id], m).is_none())
+                        })
+                        .map(|id| self.page_for_print(id))
+                        .collect()
+                })
+                .unwrap_or_default();
+            print.insert("print", &json!({"aspects": self.main_terms_with_pages(&l, true), "unassigned": unassigned}));
+            print
+        }));
 
         // Feed.
-        let feed_ids: Vec<PageId> = main_collection
-            .map(|c| self.site.collection_pages(c, lang))
-            .unwrap_or_default();
-        let updated = feed_ids
-            .iter()
-            .filter_map(|&id| self.site.pages[id].date)
-            .max()
-            .map(|d| d.to_string());
-        let feed_pages: Vec<Json> = feed_ids
-            .iter()
-            .take(50)
-            .map(|&id| self.page_full(id))
-            .collect();
         let feed_path = format!("{prefix}atom.xml");
-        let mut feed = self.base_context(lang, &prefix, self.alternates_everywhere(lang, ""));
-        feed.insert(
-            "feed",
-            &json!({"title": self.config.title.get(lang, self.default_lang()), "permalink": self.permalink(&feed_path), "updated": updated.unwrap_or_else(|| "1970-01-01".into()), "pages": feed_pages}),
-        );
-        jobs.push(Job {
-            output: feed_path,
-            template: "atom.xml".into(),
-            context: feed,
-        });
+        let (l, path, home_path) = (owned_lang, feed_path.clone(), prefix.clone());
+        jobs.push(Job::new(feed_path, "atom.xml", move || {
+            let ids: Vec<PageId> = main_collection
+                .map(|c| self.site.collection_pages(c, &l))
+                .unwrap_or_default();
+            let updated = ids
+                .iter()
+                .filter_map(|&id| self.site.pages[id].date)
+                .max()
+                .map(|d| d.to_string());
+            let pages: Vec<Json> = ids.iter().take(50).map(|&id| self.page_full(id)).collect();
+            let mut feed = self.base_context(&l, &home_path, self.alternates_everywhere(&l, ""));
+            feed.insert(
+                "feed",
+                &json!({
+                    "title": self.config.title.get(&l, self.default_lang()),
+                    "permalink": self.permalink(&path),
+                    "updated": updated.unwrap_or_else(|| "1970-01-01".into()),
+                    "pages": pages,
+                }),
+            );
+            feed
+        }));
     }
 
     /// The terms of the main (closed) taxonomy with their pages, in declared order.
@@ -781,39 +828,63 @@ impl<'a> Views<'a> {
         terms
             .iter()
             .map(|t| {
-                let pages: Vec<Json> =
-                    t.pages.iter().map(|&id| if with_content { self.page_full(id) } else { self.page_summary(id) }).collect();
+                let pages: Vec<Json> = t
+                    .pages
+                    .iter()
+                    .map(|&id| if with_content { self.page_for_print(id) } else { self.page_summary(id) })
+                    .collect();
                 json!({"key": t.key, "name": t.name, "description": t.description, "path": t.path, "count": t.pages.len(), "pages": pages})
             })
             .collect()
     }
 
-    fn site_jobs(&self, jobs: &mut Vec<Job>) {
-        let lang = self.default_lang().to_string();
+    fn site_jobs<'s>(&'s self, jobs: &mut Vec<Job<'s>>) {
+        let lang = self.default_lang();
         // 404 is served at any depth, so its links start from the site's absolute path.
-        let mut not_found = self.base_context(&lang, "", self.alternates_everywhere(&lang, ""));
-        not_found.insert("root", &base_path(&self.config.base_url));
-        jobs.push(Job {
-            output: "404.html".into(),
-            template: "404.html".into(),
-            context: not_found,
-        });
+        jobs.push(Job::new("404.html".into(), "404.html", move || {
+            let mut not_found = self.base_context(lang, "", self.alternates_everywhere(lang, ""));
+            not_found.insert("root", &base_path(&self.config.base_url));
+            not_found
+        }));
+        jobs.push(Job::new("sitemap.xml".into(), "sitemap.xml", move || {
+            let mut entries: Vec<Json> = Vec::with_capacity(self.site.pages.len() + self.config.languages.len());
+            for l in &self.config.languages {
+                let prefix = self.config.language_prefix(&l.code);
+                entries.push(json!({"permalink": self.permalink(&prefix), "date": Json::Null, "alternates": self.alternates_everywhere(&l.code, "")}));
+            }
+            for page in &self.site.pages {
+                entries.push(json!({"permalink": self.permalink(&page.path), "date": page.date.map(|d| d.to_string()), "alternates": self.page_alternates(page)}));
+            }
+            let mut sitemap = self.base_context(lang, "", self.alternates_everywhere(lang, ""));
+            sitemap.insert("entries", &entries);
+            sitemap
+        }));
+    }
+}
 
-        let mut entries: Vec<Json> = Vec::new();
-        for lang in &self.config.languages {
-            let prefix = self.config.language_prefix(&lang.code);
-            entries.push(json!({"permalink": self.permalink(&prefix), "date": Json::Null, "alternates": self.alternates_everywhere(&lang.code, "")}));
+/// Prefixes every `id` and every in-page link (`href="#…"`) of rendered HTML.
+pub fn prefix_ids(html: &str, prefix: &str) -> String {
+    html.replace(" id=\"", &format!(" id=\"{prefix}"))
+        .replace("href=\"#", &format!("href=\"#{prefix}"))
+}
+
+fn prefix_toc(entry: &mut Json, prefix: &str) {
+    if let Some(id) = entry["id"].as_str() {
+        entry["id"] = json!(format!("{prefix}{id}"));
+    }
+    if let Json::Array(children) = &mut entry["children"] {
+        for child in children {
+            prefix_toc(child, prefix);
         }
-        for page in &self.site.pages {
-            entries.push(json!({"permalink": self.permalink(&page.path), "date": page.date.map(|d| d.to_string()), "alternates": self.page_alternates(page)}));
-        }
-        let mut sitemap = self.base_context(&lang, "", self.alternates_everywhere(&lang, ""));
-        sitemap.insert("entries", &entries);
-        jobs.push(Job {
-            output: "sitemap.xml".into(),
-            template: "sitemap.xml".into(),
-            context: sitemap,
-        });
+    }
+}
+
+/// Whole numbers as integers (`64`, not `64.0`).
+fn number_view(value: f64) -> Json {
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        json!(value as i64)
+    } else {
+        json!(value)
     }
 }
 

@@ -305,3 +305,20 @@ fn the_output_folder_is_refused_when_it_would_replace_the_site() {
             .exists()
     );
 }
+
+#[test]
+fn ids_stay_unique_on_the_print_page() {
+    let site = Fixture::copy("basic");
+    site.build_ok();
+    let print = site.page("print");
+    let ids = print.attrs("[id]", "id");
+    let mut unique = ids.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(ids.len(), unique.len(), "duplicate ids: {ids:?}");
+    // In-page links still point at existing ids.
+    for href in print.attrs("main a[href^='#']", "href") {
+        let id = casebook::markdown::percent_decode(&href[1..]);
+        assert!(ids.contains(&id), "{href} has no target");
+    }
+}
