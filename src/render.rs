@@ -327,6 +327,13 @@ impl<'a> Views<'a> {
     }
 
     fn site_view(&self, lang: &str) -> Json {
+        let standalone: Vec<Json> = self
+            .site
+            .pages
+            .iter()
+            .filter(|p| p.collection.is_none() && p.lang() == lang)
+            .map(|p| json!({"title": p.title, "path": p.path}))
+            .collect();
         let fallback = self.default_lang();
         let languages: Vec<Json> = self
             .config
@@ -371,6 +378,7 @@ impl<'a> Views<'a> {
             "languages": languages,
             "nav": nav,
             "collections": collections,
+            "pages": standalone,
             "extra": self.config.extra,
         })
     }
@@ -652,7 +660,7 @@ impl<'a> Views<'a> {
                     })
                     .unwrap_or_default();
                 home.insert("latest", &latest);
-                home.insert("aspects", &self.main_terms_with_pages(&l, false));
+                home.insert("aspects", &self.main_terms_with_pages(&l, false, 5));
                 home.insert("collections", &self.site_views[&l]["collections"]);
                 home
             },
@@ -784,7 +792,7 @@ impl<'a> Views<'a> {
                         .collect()
                 })
                 .unwrap_or_default();
-            print.insert("print", &json!({"aspects": self.main_terms_with_pages(&l, true), "unassigned": unassigned}));
+            print.insert("print", &json!({"aspects": self.main_terms_with_pages(&l, true, usize::MAX), "unassigned": unassigned}));
             print
         }));
 
@@ -815,22 +823,23 @@ impl<'a> Views<'a> {
         }));
     }
 
-    /// The terms of the main (closed) taxonomy with their pages, in declared order.
-    fn main_terms_with_pages(&self, lang: &str, with_content: bool) -> Vec<Json> {
-        let Some(main) = self.site.main_taxonomy() else {
+    /// The terms of the main (closed) taxonomy with their pages (at most `limit`, newest first), in
+    /// declared order.
+    fn main_terms_with_pages(&self, lang: &str, with_content: bool, limit: usize) -> Vec<Json> {
+        let Some(terms) = self
+            .site
+            .main_taxonomy()
+            .and_then(|m| self.site.taxonomies[m].by_language.get(lang))
+        else {
             return Vec::new();
         };
-        let terms = self.site.taxonomies[main]
-            .by_language
-            .get(lang)
-            .cloned()
-            .unwrap_or_default();
         terms
             .iter()
             .map(|t| {
                 let pages: Vec<Json> = t
                     .pages
                     .iter()
+                    .take(limit)
                     .map(|&id| if with_content { self.page_for_print(id) } else { self.page_summary(id) })
                     .collect();
                 json!({"key": t.key, "name": t.name, "description": t.description, "path": t.path, "count": t.pages.len(), "pages": pages})

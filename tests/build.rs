@@ -322,3 +322,27 @@ fn ids_stay_unique_on_the_print_page() {
         assert!(ids.contains(&id), "{href} has no target");
     }
 }
+
+#[test]
+fn pages_outside_collections_are_linked_from_every_page() {
+    let site = Fixture::copy("basic");
+    site.build_ok();
+    assert!(
+        site.page("")
+            .attrs("nav a", "href")
+            .contains(&"./about/".to_string())
+    );
+    assert!(
+        site.page("practices/cold-chain")
+            .attrs("nav a", "href")
+            .contains(&"../../about/".to_string())
+    );
+    // Only in its own language.
+    assert!(
+        !site
+            .page("en")
+            .attrs("a", "href")
+            .iter()
+            .any(|h| h.ends_with("about/"))
+    );
+}
