@@ -8,6 +8,7 @@
 pub mod config;
 pub mod content;
 pub mod diagnostics;
+pub mod manifest;
 pub mod markdown;
 pub mod output;
 pub mod render;
@@ -31,6 +32,8 @@ pub struct BuildOptions {
     pub serve_mode: bool,
     /// Report pages missing in a language (as `info`).
     pub translations: bool,
+    /// Where to write the build manifest instead of `manifest.json` in the output.
+    pub manifest: Option<PathBuf>,
 }
 
 impl BuildOptions {
@@ -55,6 +58,8 @@ pub struct Report {
     pub diagnostics: Vec<Diagnostic>,
     pub pages: usize,
     pub files_written: usize,
+    /// The output could not be written (exit code 2 rather than 1).
+    pub io_error: bool,
 }
 
 impl Report {
@@ -67,6 +72,7 @@ impl Report {
 pub struct Rendered {
     pub site: site::Site,
     pub files: Vec<render::OutputFile>,
+    pub manifest: manifest::Manifest,
 }
 
 /// Runs every stage but writing. Returns the rendered files only when there is no error.
@@ -132,7 +138,21 @@ pub fn render(options: &BuildOptions) -> (Option<Rendered>, Vec<Diagnostic>) {
         .collect();
     all.append(&mut files);
     all.sort_by(|a, b| a.path.cmp(&b.path));
-    (Some(Rendered { site, files: all }), finish(diagnostics))
+    let manifest = manifest::build(&all, &manifest::inputs(&options.root, &theme));
+    if options.manifest.is_none() {
+        all.push(render::OutputFile {
+            path: manifest::FILE_NAME.into(),
+            bytes: manifest::to_json(&manifest),
+        });
+    }
+    (
+        Some(Rendered {
+            site,
+            files: all,
+            manifest,
+        }),
+        finish(diagnostics),
+    )
 }
 
 fn finish(mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
@@ -221,8 +241,8 @@ pub fn check(options: &BuildOptions) -> Report {
     let (rendered, diagnostics) = render(options);
     Report {
         pages: rendered.as_ref().map_or(0, |r| r.site.pages.len()),
-        files_written: 0,
         diagnostics,
+        ..Report::default()
     }
 }
 
@@ -238,6 +258,7 @@ pub fn build(options: &BuildOptions) -> Report {
                 )
                 .with_hint("choose another folder with --output, such as public/"),
             ],
+            io_error: true,
             ..Report::default()
         };
     }
@@ -258,11 +279,20 @@ pub fn build(options: &BuildOptions) -> Report {
     let mut report = Report {
         pages: rendered.site.pages.len(),
         files_written: rendered.files.len(),
-        diagnostics: Vec::new(),
+        ..Report::default()
     };
     if let Err(d) = output::write(&output, &rendered.files) {
         diagnostics.push(d);
         report.files_written = 0;
+        report.io_error = true;
+    } else if let Some(path) = &options.manifest
+        && let Err(e) = std::fs::write(path, manifest::to_json(&rendered.manifest))
+    {
+        diagnostics.push(Diagnostic::error(
+            path.display().to_string(),
+            format!("cannot write the manifest: {e}"),
+        ));
+        report.io_error = true;
     }
     report.diagnostics = finish(diagnostics);
     report

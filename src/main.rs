@@ -1,7 +1,7 @@
 //! The command line: parse arguments, call the library, print diagnostics, set the exit code.
 //! Exit codes: 0 success, 1 content errors, 2 usage or I/O errors.
 
-use casebook::diagnostics::{self, Diagnostic, Format};
+use casebook::diagnostics::{self, Format};
 use casebook::{BuildOptions, Report};
 use clap::{Args, Parser, Subcommand};
 use std::io::IsTerminal;
@@ -29,6 +29,18 @@ enum Command {
         /// Where to write the site.
         #[arg(long, short)]
         output: Option<PathBuf>,
+        /// Write the manifest (every file with its SHA-256) here instead of manifest.json in the output.
+        #[arg(long)]
+        manifest: Option<PathBuf>,
+    },
+    /// Check a published tree against its manifest: names every file that differs, is missing or is extra.
+    Verify {
+        /// The published folder (public/ by default).
+        #[arg(default_value = "public")]
+        dir: PathBuf,
+        /// The manifest, if not DIR/manifest.json.
+        #[arg(long)]
+        manifest: Option<PathBuf>,
     },
     /// Check everything a build checks, without writing anything.
     Check {
@@ -70,6 +82,9 @@ struct SiteArgs {
     /// Treat warnings as errors.
     #[arg(long)]
     deny_warnings: bool,
+    /// Print only warnings, errors and the summary.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 impl SiteArgs {
@@ -85,10 +100,15 @@ impl SiteArgs {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Build { site, output } => {
+        Command::Build {
+            site,
+            output,
+            manifest,
+        } => {
             let started = Instant::now();
             let mut options = site.options();
             options.output = output;
+            options.manifest = manifest;
             let report = casebook::build(&options);
             finish(&site, report, started, true)
         }
@@ -101,6 +121,7 @@ fn main() -> ExitCode {
             let report = casebook::check(&options);
             finish(&site, report, started, false)
         }
+        Command::Verify { dir, manifest } => verify(&dir, manifest),
         Command::Init { dir } => match casebook::scaffold::init(&dir) {
             Ok(files) => {
                 for file in files {
@@ -166,38 +187,92 @@ fn finish(site: &SiteArgs, mut report: Report, started: Instant, wrote: bool) ->
             }
         }
     }
-    let shown: Vec<Diagnostic> = report.diagnostics.clone();
+    if site.quiet {
+        report
+            .diagnostics
+            .retain(|d| d.severity != diagnostics::Severity::Info);
+    }
+    let shown = &report.diagnostics;
     match site.format {
-        Format::Human => eprint!("{}", diagnostics::to_human(&shown, color_stderr())),
-        Format::Json => println!("{}", diagnostics::to_json(&shown)),
-        Format::Github => print!("{}", diagnostics::to_github(&shown)),
+        Format::Human => eprint!("{}", diagnostics::to_human(shown, color_stderr())),
+        Format::Json => println!("{}", diagnostics::to_json(shown)),
+        Format::Github => print!("{}", diagnostics::to_github(shown)),
     }
     let elapsed = started.elapsed().as_secs_f64();
-    let summary = diagnostics::summary(&shown);
     let failed = report.has_errors();
+    let verb = if wrote { "built" } else { "checked" };
     if failed {
-        eprintln!(
-            "{} failed: {summary}",
-            if wrote { "build" } else { "check" }
-        );
-        if wrote {
+        let what = if wrote { "build" } else { "check" };
+        eprintln!("{what} failed: {}", diagnostics::summary(shown));
+        if wrote && !site.quiet {
             eprintln!("nothing was written; the previous site is unchanged");
         }
-    } else if wrote {
-        eprintln!(
-            "built {} pages ({} files) in {elapsed:.2} s: {summary}",
-            report.pages, report.files_written
-        );
     } else {
+        let count = |s: diagnostics::Severity| shown.iter().filter(|d| d.severity == s).count();
+        let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
         eprintln!(
-            "checked {} pages in {elapsed:.2} s: {summary}",
-            report.pages
+            "{verb} {} pages in {elapsed:.1} s: {}, {}",
+            thousands(report.pages),
+            plural(count(diagnostics::Severity::Error), "error"),
+            plural(count(diagnostics::Severity::Warning), "warning"),
         );
     }
-    if failed {
+    if report.io_error {
+        ExitCode::from(2)
+    } else if failed {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// `2041` -> `2,041`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `casebook verify DIR`: exit 1 when the tree differs from its manifest.
+fn verify(dir: &std::path::Path, manifest: Option<PathBuf>) -> ExitCode {
+    let path = manifest.unwrap_or_else(|| dir.join(casebook::manifest::FILE_NAME));
+    let manifest: casebook::manifest::Manifest = match std::fs::read(&path)
+        .map_err(|e| e.to_string())
+        .and_then(|bytes| serde_json::from_slice(&bytes).map_err(|e| e.to_string()))
+    {
+        Ok(manifest) => manifest,
+        Err(e) => return usage_error(&format!("cannot read the manifest {}: {e}", path.display())),
+    };
+    let differences = match casebook::manifest::verify(dir, &manifest) {
+        Ok(d) => d,
+        Err(e) => return usage_error(&format!("cannot read {}: {e}", dir.display())),
+    };
+    for (label, paths) in [
+        ("changed", &differences.changed),
+        ("missing", &differences.missing),
+        ("extra", &differences.extra),
+    ] {
+        for path in paths {
+            println!("{label}: {path}");
+        }
+    }
+    if differences.is_empty() {
+        eprintln!(
+            "verified {} files against {}",
+            manifest.files.len(),
+            path.display()
+        );
+        ExitCode::SUCCESS
+    } else {
+        let count = differences.changed.len() + differences.missing.len() + differences.extra.len();
+        eprintln!("{count} files differ from {}", path.display());
+        ExitCode::from(1)
     }
 }
 

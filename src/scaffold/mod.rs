@@ -101,6 +101,12 @@ Write the background of the practice here. The Chinese version is [中文](examp
 - A second measure
 "#;
 
+/// Checks pull requests and publishes to GitHub Pages; the repository's own example casebook
+/// carries the same file (a test keeps them equal).
+pub const GITHUB_WORKFLOW: &str = include_str!("github-workflow.yml");
+/// The same for GitLab Pages.
+pub const GITLAB_CI: &str = include_str!("gitlab-ci.yml");
+
 /// Creates a new casebook in `dir`; refuses to overwrite an existing `site.yaml`.
 pub fn init(dir: &Path) -> Result<Vec<PathBuf>, String> {
     if dir.join(crate::config::CONFIG_FILE).exists() {
@@ -109,11 +115,13 @@ pub fn init(dir: &Path) -> Result<Vec<PathBuf>, String> {
             dir.display()
         ));
     }
-    let files: [(&str, &str); 4] = [
+    let files: [(&str, &str); 6] = [
         ("site.yaml", INIT_SITE),
         ("content/practices/example.zh.md", INIT_PRACTICE_ZH),
         ("content/practices/example.en.md", INIT_PRACTICE_EN),
         (".gitignore", "/public\n"),
+        (".github/workflows/casebook.yml", GITHUB_WORKFLOW),
+        (".gitlab-ci.yml", GITLAB_CI),
     ];
     let mut written = Vec::new();
     for (path, text) in files {

@@ -1,0 +1,189 @@
+//! The build manifest: every output file with its size and SHA-256, and every input with its
+//! hash, so that two builds can be compared and a published tree checked against what was built.
+
+use crate::render::OutputFile;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+pub const FILE_NAME: &str = "manifest.json";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub generator: String,
+    /// Output files, sorted by path; the manifest itself and casebook's marker file are not listed.
+    pub files: Vec<FileEntry>,
+    /// The inputs of the build (site.yaml, content, templates, static files, theme), sorted.
+    pub inputs: Vec<InputEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileEntry {
+    pub path: String,
+    pub size: u64,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputEntry {
+    pub path: String,
+    pub sha256: String,
+}
+
+pub fn sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The manifest of a build's files and inputs (`(path, bytes)`, in any order).
+pub fn build(files: &[OutputFile], inputs: &[(String, Vec<u8>)]) -> Manifest {
+    let mut files: Vec<FileEntry> = files
+        .iter()
+        .filter(|f| f.path != FILE_NAME)
+        .map(|f| FileEntry {
+            path: f.path.clone(),
+            size: f.bytes.len() as u64,
+            sha256: sha256(&f.bytes),
+        })
+        .collect();
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut inputs: Vec<InputEntry> = inputs
+        .iter()
+        .map(|(path, bytes)| InputEntry {
+            path: path.clone(),
+            sha256: sha256(bytes),
+        })
+        .collect();
+    inputs.sort_by(|a, b| a.path.cmp(&b.path));
+    inputs.dedup_by(|a, b| a.path == b.path);
+    Manifest {
+        generator: format!("casebook {}", env!("CARGO_PKG_VERSION")),
+        files,
+        inputs,
+    }
+}
+
+pub fn to_json(manifest: &Manifest) -> Vec<u8> {
+    let mut text = serde_json::to_string_pretty(manifest).unwrap_or_default();
+    text.push('\n');
+    text.into_bytes()
+}
+
+/// How a published tree differs from its manifest.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Differences {
+    pub changed: Vec<String>,
+    pub missing: Vec<String>,
+    pub extra: Vec<String>,
+}
+
+impl Differences {
+    pub fn is_empty(&self) -> bool {
+        self.changed.is_empty() && self.missing.is_empty() && self.extra.is_empty()
+    }
+}
+
+/// Compares the files under `dir` with `manifest`.
+pub fn verify(dir: &Path, manifest: &Manifest) -> std::io::Result<Differences> {
+    let mut on_disk: BTreeMap<String, std::path::PathBuf> = BTreeMap::new();
+    for entry in walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .sort_by_file_name()
+    {
+        let entry = entry.map_err(std::io::Error::other)?;
+        if entry.file_type().is_dir() {
+            continue;
+        }
+        let path = crate::content::relative(dir, entry.path());
+        if path == FILE_NAME || path == crate::output::MARKER {
+            continue;
+        }
+        on_disk.insert(path, entry.path().to_path_buf());
+    }
+    let mut differences = Differences::default();
+    for file in &manifest.files {
+        match on_disk.remove(&file.path) {
+            None => differences.missing.push(file.path.clone()),
+            Some(path) => {
+                let bytes = std::fs::read(&path)?;
+                if bytes.len() as u64 != file.size || sha256(&bytes) != file.sha256 {
+                    differences.changed.push(file.path.clone());
+                }
+            }
+        }
+    }
+    differences.extra = on_disk.into_keys().collect();
+    Ok(differences)
+}
+
+/// The files a build reads, with their bytes: `site.yaml`, everything under `content/`,
+/// `templates/`, `static/` and the theme's folder (or the built-in theme).
+pub fn inputs(root: &Path, theme: &crate::theme::Theme) -> Vec<(String, Vec<u8>)> {
+    let mut inputs = Vec::new();
+    if let Ok(bytes) = std::fs::read(root.join(crate::config::CONFIG_FILE)) {
+        inputs.push((crate::config::CONFIG_FILE.to_string(), bytes));
+    }
+    for entry in walkdir::WalkDir::new(root.join(crate::content::CONTENT_DIR))
+        .follow_links(false)
+        .into_iter()
+        .flatten()
+    {
+        if entry.file_type().is_file()
+            && let Ok(bytes) = std::fs::read(entry.path())
+        {
+            inputs.push((crate::content::relative(root, entry.path()), bytes));
+        }
+    }
+    for file in theme.templates.values().chain(theme.static_files.values()) {
+        inputs.push((file.display.clone(), file.bytes.clone()));
+    }
+    inputs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sha256_of_known_input() {
+        assert_eq!(
+            sha256(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn verify_names_changed_missing_and_extra_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = |p: &str, b: &str| OutputFile {
+            path: p.into(),
+            bytes: b.as_bytes().to_vec(),
+        };
+        let files = [
+            file("a.html", "a"),
+            file("b/c.html", "c"),
+            file("d.css", "d"),
+        ];
+        let manifest = build(&files, &[]);
+        for f in &files {
+            std::fs::create_dir_all(dir.path().join(&f.path).parent().unwrap()).unwrap();
+            std::fs::write(dir.path().join(&f.path), &f.bytes).unwrap();
+        }
+        assert!(verify(dir.path(), &manifest).unwrap().is_empty());
+        std::fs::write(dir.path().join("b/c.html"), "C").unwrap();
+        std::fs::remove_file(dir.path().join("d.css")).unwrap();
+        std::fs::write(dir.path().join("new.js"), "x").unwrap();
+        let found = verify(dir.path(), &manifest).unwrap();
+        assert_eq!(
+            found,
+            Differences {
+                changed: vec!["b/c.html".into()],
+                missing: vec!["d.css".into()],
+                extra: vec!["new.js".into()]
+            }
+        );
+    }
+}
