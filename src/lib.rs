@@ -8,6 +8,7 @@
 pub mod config;
 pub mod content;
 pub mod diagnostics;
+pub mod links;
 pub mod manifest;
 pub mod markdown;
 pub mod output;
@@ -34,6 +35,8 @@ pub struct BuildOptions {
     pub translations: bool,
     /// Where to write the build manifest instead of `manifest.json` in the output.
     pub manifest: Option<PathBuf>,
+    /// Check external links (`check --external` only; never during a build).
+    pub external: Option<links::ExternalOptions>,
 }
 
 impl BuildOptions {
@@ -95,6 +98,9 @@ pub fn render(options: &BuildOptions) -> (Option<Rendered>, Vec<Diagnostic>) {
     diagnostics.extend(render_markdown(&mut site));
     if options.translations {
         diagnostics.extend(site::missing_translations(&site));
+    }
+    if let Some(external) = &options.external {
+        diagnostics.extend(links::check(&site, external));
     }
 
     let theme = match theme {

@@ -49,6 +49,15 @@ enum Command {
         /// Also list the pages missing in a language.
         #[arg(long)]
         translations: bool,
+        /// Also ask every linked site whether the linked page is still there (dead links are warnings).
+        #[arg(long)]
+        external: bool,
+        /// The user agent for --external.
+        #[arg(long)]
+        user_agent: Option<String>,
+        /// Seconds to wait for each site with --external.
+        #[arg(long, default_value_t = 10)]
+        timeout: u64,
     },
     /// Create a new casebook in DIR.
     Init { dir: PathBuf },
@@ -112,10 +121,25 @@ fn main() -> ExitCode {
             let report = casebook::build(&options);
             finish(&site, report, started, true)
         }
-        Command::Check { site, translations } => {
+        Command::Check {
+            site,
+            translations,
+            external,
+            user_agent,
+            timeout,
+        } => {
             let started = Instant::now();
+            let external = external.then(|| {
+                let defaults = casebook::links::ExternalOptions::default();
+                casebook::links::ExternalOptions {
+                    user_agent: user_agent.unwrap_or(defaults.user_agent.clone()),
+                    timeout: std::time::Duration::from_secs(timeout),
+                    ..defaults
+                }
+            });
             let options = BuildOptions {
                 translations,
+                external,
                 ..site.options()
             };
             let report = casebook::check(&options);

@@ -41,6 +41,8 @@ pub struct Rendered {
     pub anchors: BTreeSet<String>,
     pub links: Vec<InternalLink>,
     pub broken_links: Vec<BrokenLink>,
+    /// Links to other sites (`http://`, `https://`), with their byte offsets in the body.
+    pub external_links: Vec<(String, usize)>,
     /// The text without markup, blocks separated by newlines.
     pub text: String,
 }
@@ -251,6 +253,9 @@ fn resolve_link<'a>(
         return dest.clone();
     }
     if is_external(dest) {
+        if dest.starts_with("http://") || dest.starts_with("https://") {
+            rendered.external_links.push((dest.to_string(), offset));
+        }
         return dest.clone();
     }
     let (path, fragment) = match dest.split_once('#') {
