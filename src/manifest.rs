@@ -2,6 +2,7 @@
 //! hash, so that two builds can be compared and a published tree checked against what was built.
 
 use crate::render::OutputFile;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -40,8 +41,9 @@ pub fn sha256(bytes: &[u8]) -> String {
 
 /// The manifest of a build's files and inputs (`(path, bytes)`, in any order).
 pub fn build(files: &[OutputFile], inputs: &[(String, Vec<u8>)]) -> Manifest {
+    // Hashing is a third of a build's instructions when done on one core: spread it.
     let mut files: Vec<FileEntry> = files
-        .iter()
+        .par_iter()
         .filter(|f| f.path != FILE_NAME)
         .map(|f| FileEntry {
             path: f.path.clone(),
@@ -51,7 +53,7 @@ pub fn build(files: &[OutputFile], inputs: &[(String, Vec<u8>)]) -> Manifest {
         .collect();
     files.sort_by(|a, b| a.path.cmp(&b.path));
     let mut inputs: Vec<InputEntry> = inputs
-        .iter()
+        .par_iter()
         .map(|(path, bytes)| InputEntry {
             path: path.clone(),
             sha256: sha256(bytes),
