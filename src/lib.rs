@@ -15,6 +15,7 @@ pub mod output;
 pub mod render;
 pub mod scaffold;
 pub mod schema;
+pub mod serve;
 pub mod site;
 pub mod slug;
 pub mod theme;

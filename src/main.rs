@@ -72,6 +72,22 @@ enum Command {
         #[arg(long, default_value = ".")]
         root: PathBuf,
     },
+    /// Serve the site on 127.0.0.1 and reload open pages on every change (drafts included).
+    Serve {
+        /// The folder holding site.yaml.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// The port; 0 takes any free port.
+        #[arg(long, default_value_t = 1111)]
+        port: u16,
+        /// The address to listen on. Anything but a loopback address (127.0.0.1, ::1) opens the
+        /// preview to the network.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// Leave out pages marked `draft: true`.
+        #[arg(long)]
+        no_drafts: bool,
+    },
 }
 
 #[derive(Args)]
@@ -156,6 +172,12 @@ fn main() -> ExitCode {
             }
             Err(message) => usage_error(&message),
         },
+        Command::Serve {
+            root,
+            port,
+            bind,
+            no_drafts,
+        } => serve(root, port, bind, !no_drafts),
         Command::New {
             collection,
             slug,
@@ -196,6 +218,41 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// `casebook serve`: runs until interrupted. Ctrl-C ends the process at once, which is clean:
+/// serving writes nothing to disk, and the kernel closes the port and the watches.
+fn serve(root: PathBuf, port: u16, bind: std::net::IpAddr, drafts: bool) -> ExitCode {
+    let mut options = casebook::serve::ServeOptions::new(&root);
+    options.port = port;
+    options.bind = bind;
+    options.drafts = drafts;
+    options.on_build = Some(Box::new(|report: &casebook::serve::BuildReport| {
+        if report.failed || report.new_diagnostics {
+            eprint!(
+                "{}",
+                diagnostics::to_human(&report.diagnostics, color_stderr())
+            );
+        }
+        println!("{}", report.line());
+    }));
+    let server = match casebook::serve::start(options) {
+        Ok(server) => server,
+        Err(e) => return usage_error(&e.to_string()),
+    };
+    let network = if bind.is_loopback() {
+        ""
+    } else {
+        " (reachable from the network)"
+    };
+    println!(
+        "serving {} at {}{network}; drafts {}; Ctrl-C to stop",
+        root.display(),
+        server.url(),
+        if drafts { "included" } else { "left out" }
+    );
+    server.wait();
+    ExitCode::SUCCESS
 }
 
 fn usage_error(message: &str) -> ExitCode {
