@@ -5,6 +5,7 @@
 //! [`markdown`] renders Markdown, [`render`] applies templates, [`output`] writes. This file
 //! wires the stages together for the commands `build` and `check`.
 
+pub mod cache;
 pub mod config;
 pub mod content;
 pub mod diagnostics;
@@ -81,6 +82,15 @@ pub struct Rendered {
 
 /// Runs every stage but writing. Returns the rendered files only when there is no error.
 pub fn render(options: &BuildOptions) -> (Option<Rendered>, Vec<Diagnostic>) {
+    render_cached(options, &mut cache::Cache::default())
+}
+
+/// `render`, reusing what `cache` holds from a previous run wherever its inputs are unchanged
+/// (serve keeps one cache across rebuilds).
+pub fn render_cached(
+    options: &BuildOptions,
+    cache: &mut cache::Cache,
+) -> (Option<Rendered>, Vec<Diagnostic>) {
     let mut config = match config::load(&options.root) {
         Ok(config) => config,
         Err(diagnostics) => return (None, diagnostics),
@@ -92,11 +102,11 @@ pub fn render(options: &BuildOptions) -> (Option<Rendered>, Vec<Diagnostic>) {
             format!("{base_url}/")
         };
     }
-    let (sources, mut diagnostics) = content::load(&options.root, &config);
+    let (sources, mut diagnostics) = content::load_cached(&options.root, &config, cache);
     let theme = theme::load(&options.root, &config.theme);
     let (mut site, found) = site::build(config, sources, options.drafts);
     diagnostics.extend(found);
-    diagnostics.extend(render_markdown(&mut site));
+    diagnostics.extend(render_markdown(&mut site, cache));
     if options.translations {
         diagnostics.extend(site::missing_translations(&site));
     }
@@ -111,12 +121,28 @@ pub fn render(options: &BuildOptions) -> (Option<Rendered>, Vec<Diagnostic>) {
             return (None, finish(diagnostics));
         }
     };
-    let tera = match render::compile(&theme) {
-        Ok(tera) => tera,
-        Err(found) => {
-            diagnostics.extend(found);
-            return (None, finish(diagnostics));
+    let theme_key = cache::key(
+        theme
+            .templates
+            .iter()
+            .map(|(name, file)| (name, &file.bytes))
+            .collect::<Vec<_>>(),
+    );
+    if cache
+        .templates
+        .as_ref()
+        .is_none_or(|(key, _)| *key != theme_key)
+    {
+        match render::compile(&theme) {
+            Ok(tera) => cache.templates = Some((theme_key, tera)),
+            Err(found) => {
+                diagnostics.extend(found);
+                return (None, finish(diagnostics));
+            }
         }
+    }
+    let Some((_, tera)) = &cache.templates else {
+        unreachable!("compiled above")
     };
     if diagnostics.iter().any(Diagnostic::is_error) {
         return (None, finish(diagnostics));
@@ -124,10 +150,11 @@ pub fn render(options: &BuildOptions) -> (Option<Rendered>, Vec<Diagnostic>) {
     let (mut files, found) = render::render_site(
         &site,
         &theme,
-        &tera,
+        tera,
         &render::RenderOptions {
             serve_mode: options.serve_mode,
         },
+        &mut cache.outputs,
     );
     diagnostics.extend(found);
     if diagnostics.iter().any(Diagnostic::is_error) {
@@ -145,8 +172,13 @@ pub fn render(options: &BuildOptions) -> (Option<Rendered>, Vec<Diagnostic>) {
         .collect();
     all.append(&mut files);
     all.sort_by(|a, b| a.path.cmp(&b.path));
-    let manifest = manifest::build(&all, &manifest::inputs(&options.root, &theme));
-    if options.manifest.is_none() {
+    // The live preview never publishes: it skips hashing every file.
+    let manifest = if options.serve_mode {
+        manifest::Manifest::default()
+    } else {
+        manifest::build(&all, &manifest::inputs(&options.root, &theme))
+    };
+    if options.manifest.is_none() && !options.serve_mode {
         all.push(render::OutputFile {
             path: manifest::FILE_NAME.into(),
             bytes: manifest::to_json(&manifest),
@@ -170,25 +202,59 @@ fn finish(mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
 
 /// Renders every page's Markdown in parallel, then checks links and anchors against the whole
 /// site.
-fn render_markdown(site: &mut site::Site) -> Vec<Diagnostic> {
+fn render_markdown(site: &mut site::Site, cache: &mut cache::Cache) -> Vec<Diagnostic> {
     let by_path = &site.by_content_path;
     let pages = &site.pages;
     let resolve = |content_path: &str| by_path.get(content_path).map(|&id| pages[id].path.clone());
-    let rendered: Vec<markdown::Rendered> = pages
+    // A page's HTML depends on its body, its own URL and where every other page lives.
+    let mut targets: Vec<(&str, &str)> = pages
+        .iter()
+        .map(|p| (p.source.content_path.as_str(), p.path.as_str()))
+        .collect();
+    targets.sort_unstable();
+    let targets_key = cache::key(&targets);
+    let markdown_cache = &cache.markdown;
+    let rendered: Vec<(u64, Option<markdown::Rendered>)> = pages
         .par_iter()
         .map(|page| {
+            let key = cache::key((
+                page.source.body(),
+                &page.source.dir,
+                &page.path,
+                targets_key,
+            ));
+            if markdown_cache
+                .get(&page.source.content_path)
+                .is_some_and(|(cached, _)| *cached == key)
+            {
+                return (key, None);
+            }
             let root = render::root_of(&page.path);
             let context = markdown::LinkContext {
                 dir: &page.source.dir,
                 root: &root,
                 resolve: &resolve,
             };
-            markdown::render_markdown(page.source.body(), &context)
+            (
+                key,
+                Some(markdown::render_markdown(page.source.body(), &context)),
+            )
         })
         .collect();
-    for (page, r) in site.pages.iter_mut().zip(rendered) {
-        page.rendered = r;
+    for (page, (key, fresh)) in site.pages.iter_mut().zip(rendered) {
+        page.rendered = match fresh {
+            Some(r) => {
+                cache
+                    .markdown
+                    .insert(page.source.content_path.clone(), (key, r.clone()));
+                r
+            }
+            None => cache.markdown[&page.source.content_path].1.clone(),
+        };
     }
+    cache
+        .markdown
+        .retain(|path, _| site.by_content_path.contains_key(path));
 
     let mut diagnostics = Vec::new();
     for page in &site.pages {

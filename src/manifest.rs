@@ -10,7 +10,7 @@ use std::path::Path;
 
 pub const FILE_NAME: &str = "manifest.json";
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Manifest {
     pub generator: String,
     /// Output files, sorted by path; the manifest itself and casebook's marker file are not listed.

@@ -8,7 +8,7 @@ use crate::site::{Page, PageId, Site};
 use crate::theme::Theme;
 use rayon::prelude::*;
 use serde_json::{Map, Value as Json, json};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use tera::{Context, Kwargs, State, Tera};
 
@@ -206,6 +206,20 @@ struct Job<'a> {
     output: String,
     template: String,
     context: Box<dyn Fn() -> Context + Send + Sync + 'a>,
+    /// What the context is made from beyond the site's metadata, for reusing a cached result.
+    inputs: Inputs,
+}
+
+/// What a page's context depends on. Every context depends on the site's metadata (titles,
+/// summaries, fields, URLs, terms, neighbours of every page, the configuration and the theme);
+/// some also on rendered Markdown.
+#[derive(Clone)]
+enum Inputs {
+    Metadata,
+    /// The rendered Markdown of this page.
+    Page(PageId),
+    /// The rendered Markdown of every page in this language (feeds, the print page).
+    Language(String),
 }
 
 impl<'a> Job<'a> {
@@ -218,7 +232,13 @@ impl<'a> Job<'a> {
             output,
             template: template.to_string(),
             context: Box::new(context),
+            inputs: Inputs::Metadata,
         }
+    }
+
+    fn with(mut self, inputs: Inputs) -> Self {
+        self.inputs = inputs;
+        self
     }
 }
 
@@ -230,6 +250,7 @@ pub fn render_site(
     theme: &Theme,
     tera: &Tera,
     options: &RenderOptions,
+    cache: &mut HashMap<String, (u64, Vec<u8>)>,
 ) -> (Vec<OutputFile>, Vec<Diagnostic>) {
     let views = Views::new(site, theme, options);
     let mut jobs: Vec<Job> = Vec::new();
@@ -238,16 +259,40 @@ pub fn render_site(
     }
     views.site_jobs(&mut jobs);
 
-    let results: Vec<Result<OutputFile, Vec<Diagnostic>>> = jobs
+    let keys = CacheKeys::new(site, theme, options);
+    let previous = &*cache;
+    let results: Vec<(u64, Result<OutputFile, Vec<Diagnostic>>)> = jobs
         .into_par_iter()
-        .map(|job| match tera.render(&job.template, &(job.context)()) {
-            Ok(text) => Ok(OutputFile {
-                path: job.output,
-                bytes: text.into_bytes(),
-            }),
-            Err(e) => Err(template_diagnostics(&e, theme)),
+        .map(|job| {
+            let key = keys.of(&job);
+            if let Some((cached, bytes)) = previous.get(&job.output)
+                && *cached == key
+            {
+                return (
+                    key,
+                    Ok(OutputFile {
+                        path: job.output,
+                        bytes: bytes.clone(),
+                    }),
+                );
+            }
+            let rendered = match tera.render(&job.template, &(job.context)()) {
+                Ok(text) => Ok(OutputFile {
+                    path: job.output,
+                    bytes: text.into_bytes(),
+                }),
+                Err(e) => Err(template_diagnostics(&e, theme)),
+            };
+            (key, rendered)
         })
         .collect();
+    cache.clear();
+    for (key, result) in &results {
+        if let Ok(file) = result {
+            cache.insert(file.path.clone(), (*key, file.bytes.clone()));
+        }
+    }
+    let results = results.into_iter().map(|(_, r)| r);
     let mut files = Vec::with_capacity(results.len());
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
     for result in results {
@@ -677,17 +722,16 @@ impl<'a> Views<'a> {
             let template = page.collection.map_or("page.html", |c| {
                 self.config.collections[c].template.as_str()
             });
-            jobs.push(Job::new(
-                format!("{}index.html", page.path),
-                template,
-                move || {
+            jobs.push(
+                Job::new(format!("{}index.html", page.path), template, move || {
                     let page = &self.site.pages[id];
                     let mut context =
                         self.base_context(page.lang(), &page.path, self.page_alternates(page));
                     context.insert("page", &self.page_full(id));
                     context
-                },
-            ));
+                })
+                .with(Inputs::Page(id)),
+            );
         }
 
         // Collections.
@@ -794,33 +838,37 @@ impl<'a> Views<'a> {
                 .unwrap_or_default();
             print.insert("print", &json!({"aspects": self.main_terms_with_pages(&l, true, usize::MAX), "unassigned": unassigned}));
             print
-        }));
+        }).with(Inputs::Language(owned_lang.clone())));
 
         // Feed.
         let feed_path = format!("{prefix}atom.xml");
         let (l, path, home_path) = (owned_lang, feed_path.clone(), prefix.clone());
-        jobs.push(Job::new(feed_path, "atom.xml", move || {
-            let ids: Vec<PageId> = main_collection
-                .map(|c| self.site.collection_pages(c, &l))
-                .unwrap_or_default();
-            let updated = ids
-                .iter()
-                .filter_map(|&id| self.site.pages[id].date)
-                .max()
-                .map(|d| d.to_string());
-            let pages: Vec<Json> = ids.iter().take(50).map(|&id| self.page_full(id)).collect();
-            let mut feed = self.base_context(&l, &home_path, self.alternates_everywhere(&l, ""));
-            feed.insert(
-                "feed",
-                &json!({
-                    "title": self.config.title.get(&l, self.default_lang()),
-                    "permalink": self.permalink(&path),
-                    "updated": updated.unwrap_or_else(|| "1970-01-01".into()),
-                    "pages": pages,
-                }),
-            );
-            feed
-        }));
+        jobs.push(
+            Job::new(feed_path, "atom.xml", move || {
+                let ids: Vec<PageId> = main_collection
+                    .map(|c| self.site.collection_pages(c, &l))
+                    .unwrap_or_default();
+                let updated = ids
+                    .iter()
+                    .filter_map(|&id| self.site.pages[id].date)
+                    .max()
+                    .map(|d| d.to_string());
+                let pages: Vec<Json> = ids.iter().take(50).map(|&id| self.page_full(id)).collect();
+                let mut feed =
+                    self.base_context(&l, &home_path, self.alternates_everywhere(&l, ""));
+                feed.insert(
+                    "feed",
+                    &json!({
+                        "title": self.config.title.get(&l, self.default_lang()),
+                        "permalink": self.permalink(&path),
+                        "updated": updated.unwrap_or_else(|| "1970-01-01".into()),
+                        "pages": pages,
+                    }),
+                );
+                feed
+            })
+            .with(Inputs::Language(lang.to_string())),
+        );
     }
 
     /// The terms of the main (closed) taxonomy with their pages (at most `limit`, newest first), in
@@ -868,6 +916,83 @@ impl<'a> Views<'a> {
             sitemap.insert("entries", &entries);
             sitemap
         }));
+    }
+}
+
+/// The cache keys of rendered pages: a hash of everything a page's context is made from.
+struct CacheKeys {
+    metadata: u64,
+    /// Per page: its rendered Markdown.
+    content: Vec<u64>,
+    /// Per language: the rendered Markdown of all its pages.
+    language_content: HashMap<String, u64>,
+}
+
+impl CacheKeys {
+    fn new(site: &Site, theme: &Theme, options: &RenderOptions) -> Self {
+        let pages: Vec<u64> = site
+            .pages
+            .par_iter()
+            .map(|p| {
+                crate::cache::key((
+                    &p.path,
+                    &p.title,
+                    p.summary(),
+                    p.date,
+                    format!("{:?}", p.checked),
+                    &p.translations,
+                    &p.terms,
+                    p.previous,
+                    p.next,
+                    p.collection,
+                    &p.source.file,
+                ))
+            })
+            .collect();
+        let theme_key = crate::cache::key((
+            theme
+                .templates
+                .iter()
+                .map(|(n, f)| (n, &f.bytes))
+                .collect::<Vec<_>>(),
+            &theme.strings,
+        ));
+        let metadata = crate::cache::key((
+            pages,
+            theme_key,
+            format!("{:?}", site.config),
+            options.serve_mode,
+        ));
+        let content: Vec<u64> = site
+            .pages
+            .par_iter()
+            .map(|p| crate::cache::key((&p.rendered.html, format!("{:?}", p.rendered.toc))))
+            .collect();
+        let mut language_content = HashMap::new();
+        for lang in &site.config.languages {
+            let of_language: Vec<u64> = site
+                .pages
+                .iter()
+                .zip(&content)
+                .filter(|(p, _)| p.lang() == lang.code)
+                .map(|(_, k)| *k)
+                .collect();
+            language_content.insert(lang.code.clone(), crate::cache::key(of_language));
+        }
+        CacheKeys {
+            metadata,
+            content,
+            language_content,
+        }
+    }
+
+    fn of(&self, job: &Job<'_>) -> u64 {
+        let inputs = match &job.inputs {
+            Inputs::Metadata => 0,
+            Inputs::Page(id) => self.content[*id],
+            Inputs::Language(lang) => self.language_content.get(lang).copied().unwrap_or_default(),
+        };
+        crate::cache::key((self.metadata, &job.output, &job.template, inputs))
     }
 }
 

@@ -2,6 +2,7 @@
 
 pub mod front_matter;
 
+use crate::cache::Cache;
 use crate::config::Config;
 use crate::diagnostics::Diagnostic;
 use front_matter::Positions;
@@ -37,6 +38,15 @@ impl SourcePage {
 
 /// The Markdown files under `content/`, sorted by path, and the problems found reading them.
 pub fn load(root: &Path, config: &Config) -> (Vec<SourcePage>, Vec<Diagnostic>) {
+    load_cached(root, config, &mut Cache::default())
+}
+
+/// `load`, reusing the pages of `cache` whose files have not changed (by their bytes).
+pub fn load_cached(
+    root: &Path,
+    config: &Config,
+    cache: &mut Cache,
+) -> (Vec<SourcePage>, Vec<Diagnostic>) {
     let content_root = root.join(CONTENT_DIR);
     let mut diagnostics = Vec::new();
     let mut files: Vec<(String, PathBuf)> = Vec::new();
@@ -82,17 +92,47 @@ pub fn load(root: &Path, config: &Config) -> (Vec<SourcePage>, Vec<Diagnostic>) 
         }
     }
 
-    let results: Vec<Result<SourcePage, Diagnostic>> = files
+    // The file name's language depends on the declared languages: part of every page's key.
+    let languages: Vec<&str> = config.languages.iter().map(|l| l.code.as_str()).collect();
+    let read: Vec<(u64, Option<Result<SourcePage, Diagnostic>>)> = files
         .par_iter()
-        .map(|(file, path)| read_page(&content_root, file, path, config))
+        .map(|(file, path)| {
+            let bytes = match std::fs::read(path) {
+                Ok(bytes) => bytes,
+                Err(e) => {
+                    return (
+                        0,
+                        Some(Err(Diagnostic::error(file, format!("cannot read: {e}")))),
+                    );
+                }
+            };
+            let key = crate::cache::key((&bytes, &languages, &config.default_language));
+            match cache.sources.get(file) {
+                Some((cached, _)) if *cached == key => (key, None),
+                _ => (
+                    key,
+                    Some(read_page(&content_root, file, path, bytes, config)),
+                ),
+            }
+        })
         .collect();
-    let mut pages = Vec::with_capacity(results.len());
-    for result in results {
+    let mut pages = Vec::with_capacity(read.len());
+    for ((file, _), (key, fresh)) in files.iter().zip(read) {
+        let result = match fresh {
+            Some(result) => {
+                cache.sources.insert(file.clone(), (key, result.clone()));
+                result
+            }
+            None => cache.sources[file].1.clone(),
+        };
         match result {
             Ok(page) => pages.push(page),
             Err(d) => diagnostics.push(d),
         }
     }
+    cache
+        .sources
+        .retain(|file, _| files.iter().any(|(f, _)| f == file));
     (pages, diagnostics)
 }
 
@@ -114,10 +154,9 @@ fn read_page(
     content_root: &Path,
     file: &str,
     path: &Path,
+    bytes: Vec<u8>,
     config: &Config,
 ) -> Result<SourcePage, Diagnostic> {
-    let bytes =
-        std::fs::read(path).map_err(|e| Diagnostic::error(file, format!("cannot read: {e}")))?;
     let text = decode(bytes, file)?;
     let content_path = relative(content_root, path);
     let (dir, file_name) = match content_path.rfind('/') {

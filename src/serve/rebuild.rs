@@ -91,6 +91,8 @@ pub(super) struct Rebuilder {
     session: String,
     count: u64,
     last_diagnostics: Vec<Diagnostic>,
+    /// What the previous build computed, so that a rebuild redoes only what an edit changed.
+    cache: crate::cache::Cache,
 }
 
 impl Rebuilder {
@@ -105,6 +107,7 @@ impl Rebuilder {
             session: format!("{:x}", session & 0xffff_ffff_ffff),
             count: 0,
             last_diagnostics: Vec::new(),
+            cache: crate::cache::Cache::default(),
         }
     }
 
@@ -143,7 +146,7 @@ impl Rebuilder {
     /// Builds the site, serves the result if it built, and tells open pages.
     pub fn build(&mut self, cause: Cause) {
         let started = Instant::now();
-        let (rendered, found) = render(&self.options);
+        let (rendered, found) = render(&self.options, &mut self.cache);
         let old = self.shared.snapshot();
         let (failed, pages, files) = match rendered {
             Some(rendered) => {
@@ -201,25 +204,29 @@ impl Rebuilder {
     }
 }
 
-/// [`crate::render`], with a panic (a bug in casebook) reported as an error instead of ending
-/// the rebuilds.
-fn render(options: &BuildOptions) -> (Option<crate::Rendered>, Vec<Diagnostic>) {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| crate::render(options)))
-        .unwrap_or_else(|panic| {
-            let why = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            let d = Diagnostic::error(
-                "casebook",
-                format!("casebook crashed while building: {why}"),
-            )
-            .with_hint(
-                "this is a bug in casebook: please report it with the change that caused it",
-            );
-            (None, vec![d])
-        })
+/// [`crate::render_cached`], with a panic (a bug in casebook) reported as an error instead of
+/// ending the rebuilds. After a panic the cache may be half updated, so it starts afresh.
+fn render(
+    options: &BuildOptions,
+    cache: &mut crate::cache::Cache,
+) -> (Option<crate::Rendered>, Vec<Diagnostic>) {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        crate::render_cached(options, cache)
+    }))
+    .unwrap_or_else(|panic| {
+        let why = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        let d = Diagnostic::error(
+            "casebook",
+            format!("casebook crashed while building: {why}"),
+        )
+        .with_hint("this is a bug in casebook: please report it with the change that caused it");
+        *cache = crate::cache::Cache::default();
+        (None, vec![d])
+    })
 }
 
 /// Output paths added, removed or changed between two builds, sorted.

@@ -1,0 +1,29 @@
+//! What one build computed that the next can reuse: `serve` keeps a `Cache` between rebuilds so
+//! that an edit redoes only the work whose inputs changed. Every entry is keyed by a hash of
+//! everything its result depends on, so a cached result is never stale: a rebuild with a cache
+//! gives the same site as a fresh build (tests/serve.rs checks this after a series of edits).
+
+use crate::content::SourcePage;
+use crate::diagnostics::Diagnostic;
+use crate::markdown;
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+
+#[derive(Default)]
+pub struct Cache {
+    /// Path under the site root -> (hash of the file's bytes and the languages, what loading gave).
+    pub(crate) sources: HashMap<String, (u64, Result<SourcePage, Diagnostic>)>,
+    /// Content path -> (hash of body, page path and link targets, the rendered Markdown).
+    pub(crate) markdown: HashMap<String, (u64, markdown::Rendered)>,
+    /// Output path -> (hash of the context's inputs, the rendered bytes).
+    pub(crate) outputs: HashMap<String, (u64, Vec<u8>)>,
+    /// The compiled templates and the hash of the theme they came from.
+    pub(crate) templates: Option<(u64, tera::Tera)>,
+}
+
+/// A stable hash of anything hashable, for cache keys.
+pub fn key(value: impl Hash) -> u64 {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    value.hash(&mut hasher);
+    hasher.finish()
+}
