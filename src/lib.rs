@@ -16,6 +16,7 @@ pub mod output;
 pub mod render;
 pub mod scaffold;
 pub mod schema;
+pub mod search;
 pub mod serve;
 pub mod site;
 pub mod slug;
@@ -171,6 +172,7 @@ pub fn render_cached(
         .filter(|s| !files.iter().any(|f| f.path == s.path))
         .collect();
     all.append(&mut files);
+    all.extend(search::build(&site));
     all.sort_by(|a, b| a.path.cmp(&b.path));
     // The live preview never publishes: it skips hashing every file.
     let manifest = if options.serve_mode {

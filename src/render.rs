@@ -840,6 +840,17 @@ impl<'a> Views<'a> {
             print
         }).with(Inputs::Language(owned_lang.clone())));
 
+        // The search page, when the theme has one; search.js fills it from the search index.
+        if self.theme.templates.contains_key("search.html") {
+            let search_path = format!("{prefix}search/");
+            let (l, path) = (owned_lang.clone(), search_path.clone());
+            jobs.push(Job::new(
+                format!("{search_path}index.html"),
+                "search.html",
+                move || self.base_context(&l, &path, self.alternates_everywhere(&l, "search/")),
+            ));
+        }
+
         // Feed.
         let feed_path = format!("{prefix}atom.xml");
         let (l, path, home_path) = (owned_lang, feed_path.clone(), prefix.clone());

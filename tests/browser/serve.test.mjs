@@ -5,23 +5,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { chromium } from 'playwright-core';
+import { join } from 'node:path';
+import { binary, launch, repo, shots } from './common.mjs';
 
-const repo = resolve(import.meta.dirname, '../..');
-const binary = process.env.CASEBOOK_BIN ?? join(repo, 'target/release/casebook');
-const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const shots = join(import.meta.dirname, 'screenshots');
 const patience = { timeout: 20000 };
-
-if (!existsSync(chromiumPath)) {
-  throw new Error(`Chromium not found at ${chromiumPath}: install it with "apt-get install chromium" (scripts/test does this)`);
-}
-if (!existsSync(binary)) {
-  throw new Error(`casebook not built at ${binary}: run "cargo build --release" (scripts/test does this)`);
-}
 
 /** Starts `casebook serve --port 0` on `root` and resolves with the URL it prints. */
 function serve(root) {
@@ -53,10 +42,7 @@ before(async () => {
   cpSync(join(repo, 'tests/fixtures/basic'), root, { recursive: true });
   server = await serve(root);
   base = server.url;
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launch();
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   pageErrors = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));

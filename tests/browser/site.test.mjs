@@ -2,60 +2,17 @@
 // Run through scripts/test, which builds casebook first; screenshots go to screenshots/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { createServer } from 'node:http';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, extname, resolve, sep } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
-
-const repo = resolve(import.meta.dirname, '../..');
-const binary = process.env.CASEBOOK_BIN ?? join(repo, 'target/release/casebook');
-const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const shots = join(import.meta.dirname, 'screenshots');
-
-if (!existsSync(chromiumPath)) {
-  throw new Error(`Chromium not found at ${chromiumPath}: install it with "apt-get install chromium" (scripts/test does this)`);
-}
-if (!existsSync(binary)) {
-  throw new Error(`casebook not built at ${binary}: run "cargo build --release" (scripts/test does this)`);
-}
-
-/** Builds a site into a fresh folder and returns the folder. */
-function build(root) {
-  const out = join(mkdtempSync(join(tmpdir(), 'casebook-browser-')), 'public');
-  execFileSync(binary, ['build', '--root', root, '--output', out], { stdio: 'pipe' });
-  return out;
-}
-
-/** Serves `dir` on 127.0.0.1 under /casebook/, like a site published on a sub-path. */
-function serve(dir) {
-  const types = { '.html': 'text/html; charset=utf-8', '.css': 'text/css', '.js': 'text/javascript', '.xml': 'application/xml' };
-  const server = createServer((req, res) => {
-    const url = new URL(req.url, 'http://localhost');
-    let path = decodeURIComponent(url.pathname);
-    if (!path.startsWith('/casebook/')) { res.writeHead(404).end(); return; }
-    let file = resolve(dir, '.' + path.slice('/casebook'.length));
-    if (!file.startsWith(dir + sep) && file !== dir) { res.writeHead(403).end(); return; }
-    if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
-    if (!existsSync(file)) { res.writeHead(404, { 'content-type': types['.html'] }).end(readFileSync(join(dir, '404.html'))); return; }
-    res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
-  });
-  return new Promise((ok) => server.listen(0, '127.0.0.1', () => ok(server)));
-}
+import { build, launch, open as openPage, repo, serveStatic, shots } from './common.mjs';
 
 let browser, server, base, example;
 
 before(async () => {
-  mkdirSync(shots, { recursive: true });
   example = build(repo);
-  server = await serve(example);
+  server = await serveStatic(example);
   base = `http://127.0.0.1:${server.address().port}/casebook/`;
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launch();
 });
 
 after(async () => {
@@ -63,14 +20,7 @@ after(async () => {
   server?.close();
 });
 
-async function open(url, width = 1280) {
-  const page = await browser.newPage({ viewport: { width, height: 900 } });
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('response', (r) => { if (r.status() >= 400 && !r.url().endsWith('favicon.ico')) errors.push(`${r.status()} ${r.url()}`); });
-  await page.goto(url);
-  return { page, errors };
-}
+const open = (url, width) => openPage(browser, url, width);
 
 test('the home page shows the five aspects in both languages', async () => {
   for (const [path, name, first] of [['', 'home-zh', '标准化助力商贸流通企业创新发展'], ['en/', 'home-en', 'Innovative development of circulation enterprises through standardization']]) {
