@@ -19,6 +19,8 @@ pub struct Cache {
     pub(crate) outputs: HashMap<String, (u64, Vec<u8>)>,
     /// The compiled templates and the hash of the theme they came from.
     pub(crate) templates: Option<(u64, tera::Tera)>,
+    /// Term counts of the search index's documents.
+    pub(crate) search: crate::search::CountCache,
 }
 
 /// A stable hash of anything hashable, for cache keys.

@@ -172,7 +172,7 @@ pub fn render_cached(
         .filter(|s| !files.iter().any(|f| f.path == s.path))
         .collect();
     all.append(&mut files);
-    all.extend(search::build(&site));
+    all.extend(search::build_cached(&site, &mut cache.search));
     all.sort_by(|a, b| a.path.cmp(&b.path));
     // The live preview never publishes: it skips hashing every file.
     let manifest = if options.serve_mode {

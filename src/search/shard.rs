@@ -84,8 +84,8 @@ struct DocTerms {
 
 /// A document's terms and how often each occurs per field: CJK terms packed, words as
 /// stems.
-#[derive(Default)]
-struct Counts {
+#[derive(Default, Clone)]
+pub struct Counts {
     cjk: FxMap<u64, [u16; 4]>,
     words: FxMap<Box<str>, [u16; 4]>,
 }
@@ -96,7 +96,9 @@ fn add(total: &mut [u16; 4], tf: &[u16; 4]) {
     }
 }
 
-fn count_terms(fields: &Fields<'_>) -> (Counts, u32) {
+/// The term counts of one document and the length of its body: the per-document part of the
+/// index, which a rebuild reuses while the document's fields are unchanged.
+pub fn count_terms(fields: &Fields<'_>) -> (Counts, u32) {
     let mut counts = Counts::default();
     counts.cjk.reserve(fields[BODY].len() / 8);
     // Words as written (lowercased): a text repeats its words, so stem each only once, below.
@@ -175,7 +177,11 @@ pub struct Shards {
 
 /// Builds the inverted index of `docs` (in document id order).
 pub fn build(docs: &[Fields<'_>]) -> Shards {
-    let counted: Vec<(Counts, u32)> = docs.par_iter().map(count_terms).collect();
+    build_counted(docs.par_iter().map(count_terms).collect())
+}
+
+/// Builds the inverted index from each document's term counts (in document id order).
+pub fn build_counted(counted: Vec<(Counts, u32)>) -> Shards {
     let postings: usize = counted
         .iter()
         .map(|(c, _)| c.cjk.len() + c.words.len())
