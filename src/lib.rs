@@ -38,6 +38,8 @@ pub struct BuildOptions {
     pub translations: bool,
     /// Where to write the build manifest instead of `manifest.json` in the output.
     pub manifest: Option<PathBuf>,
+    /// Leave out the search index (for sites that do not want one, and for benchmarks).
+    pub no_search: bool,
     /// Check external links (`check --external` only; never during a build).
     pub external: Option<links::ExternalOptions>,
 }
@@ -172,7 +174,9 @@ pub fn render_cached(
         .filter(|s| !files.iter().any(|f| f.path == s.path))
         .collect();
     all.append(&mut files);
-    all.extend(search::build_cached(&site, &mut cache.search));
+    if !options.no_search {
+        all.extend(search::build_cached(&site, &mut cache.search));
+    }
     all.sort_by(|a, b| a.path.cmp(&b.path));
     // The live preview never publishes: it skips hashing every file.
     let manifest = if options.serve_mode {

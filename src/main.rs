@@ -32,6 +32,9 @@ enum Command {
         /// Write the manifest (every file with its SHA-256) here instead of manifest.json in the output.
         #[arg(long)]
         manifest: Option<PathBuf>,
+        /// Leave out the search index.
+        #[arg(long)]
+        no_search: bool,
     },
     /// Check a published tree against its manifest: names every file that differs, is missing or is extra.
     Verify {
@@ -129,11 +132,13 @@ fn main() -> ExitCode {
             site,
             output,
             manifest,
+            no_search,
         } => {
             let started = Instant::now();
             let mut options = site.options();
             options.output = output;
             options.manifest = manifest;
+            options.no_search = no_search;
             let report = casebook::build(&options);
             finish(&site, report, started, true)
         }

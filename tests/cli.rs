@@ -235,3 +235,12 @@ fn standards_and_metrics_are_checked_as_structured_values() {
         ]
     );
 }
+
+#[test]
+fn no_search_leaves_out_the_index() {
+    let site = Fixture::copy("basic");
+    assert!(run(&site, &["build", "--no-search"]).status.success());
+    assert!(!site.public().join("search-index").exists());
+    assert!(run(&site, &["build"]).status.success());
+    assert!(site.public().join("search-index/meta.js").exists());
+}
