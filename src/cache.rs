@@ -11,6 +11,9 @@ use std::hash::{Hash, Hasher};
 
 #[derive(Default)]
 pub struct Cache {
+    /// Whether to keep results for the next build. A one-off build does not: keeping a copy of
+    /// every page would double its memory.
+    pub(crate) keep: bool,
     /// Path under the site root -> (hash of the file's bytes and the languages, what loading gave).
     pub(crate) sources: HashMap<String, (u64, Result<SourcePage, Diagnostic>)>,
     /// Content path -> (hash of body, page path and link targets, the rendered Markdown).
@@ -21,6 +24,16 @@ pub struct Cache {
     pub(crate) templates: Option<(u64, tera::Tera)>,
     /// Term counts of the search index's documents.
     pub(crate) search: crate::search::CountCache,
+}
+
+impl Cache {
+    /// A cache that keeps what each build computed for the next one.
+    pub fn persistent() -> Cache {
+        Cache {
+            keep: true,
+            ..Cache::default()
+        }
+    }
 }
 
 /// A stable hash of anything hashable, for cache keys.

@@ -157,7 +157,7 @@ pub fn render_cached(
         &render::RenderOptions {
             serve_mode: options.serve_mode,
         },
-        &mut cache.outputs,
+        cache.keep.then_some(&mut cache.outputs),
     );
     diagnostics.extend(found);
     if diagnostics.iter().any(Diagnostic::is_error) {
@@ -175,7 +175,10 @@ pub fn render_cached(
         .collect();
     all.append(&mut files);
     if !options.no_search {
-        all.extend(search::build_cached(&site, &mut cache.search));
+        all.extend(search::build_cached(
+            &site,
+            cache.keep.then_some(&mut cache.search),
+        ));
     }
     all.sort_by(|a, b| a.path.cmp(&b.path));
     // The live preview never publishes: it skips hashing every file.
@@ -250,9 +253,11 @@ fn render_markdown(site: &mut site::Site, cache: &mut cache::Cache) -> Vec<Diagn
     for (page, (key, fresh)) in site.pages.iter_mut().zip(rendered) {
         page.rendered = match fresh {
             Some(r) => {
-                cache
-                    .markdown
-                    .insert(page.source.content_path.clone(), (key, r.clone()));
+                if cache.keep {
+                    cache
+                        .markdown
+                        .insert(page.source.content_path.clone(), (key, r.clone()));
+                }
                 r
             }
             None => cache.markdown[&page.source.content_path].1.clone(),

@@ -3,6 +3,7 @@
 
 use crate::diagnostics::Diagnostic;
 use crate::render::OutputFile;
+use rayon::prelude::*;
 use std::path::{Component, Path, PathBuf};
 
 /// A file in every output directory casebook writes, so that it only ever replaces its own.
@@ -138,16 +139,27 @@ pub fn write(output: &Path, files: &[OutputFile]) -> Result<(), Diagnostic> {
             "This folder was written by casebook and is replaced by each build.\n",
         )
         .map_err(|e| io_error("write", &staging, e))?;
+        // Folders first, one at a time (parents before children), then the files in parallel.
+        let mut targets = Vec::with_capacity(files.len());
+        let mut folders = std::collections::BTreeSet::new();
         for file in files {
             let target = staging.join(safe_relative(&file.path).ok_or_else(|| {
                 Diagnostic::error(&file.path, "refusing to write outside the output folder")
             })?);
             if let Some(dir) = target.parent() {
-                std::fs::create_dir_all(dir).map_err(|e| io_error("create the folder", dir, e))?;
+                folders.insert(dir.to_path_buf());
             }
-            std::fs::write(&target, &file.bytes).map_err(|e| io_error("write", &target, e))?;
+            targets.push(target);
         }
-        Ok(())
+        for dir in &folders {
+            std::fs::create_dir_all(dir).map_err(|e| io_error("create the folder", dir, e))?;
+        }
+        targets
+            .par_iter()
+            .zip(files)
+            .try_for_each(|(target, file)| {
+                std::fs::write(target, &file.bytes).map_err(|e| io_error("write", target, e))
+            })
     })();
     if let Err(d) = result {
         let _ = remove_own(&staging);
@@ -175,13 +187,33 @@ pub fn write(output: &Path, files: &[OutputFile]) -> Result<(), Diagnostic> {
 /// Removes a folder only if casebook wrote it (it holds the marker file).
 fn remove_own(dir: &Path) -> std::io::Result<()> {
     if dir.join(MARKER).exists() {
-        std::fs::remove_dir_all(dir)
+        remove_tree(dir)
     } else if dir.exists() {
         // An empty staging folder from a build interrupted before its marker was written.
         std::fs::remove_dir(dir)
     } else {
         Ok(())
     }
+}
+
+/// Removes a folder and everything in it: the files in parallel (a large site's previous build
+/// holds tens of thousands), then the folders, deepest first. Links are removed, not followed.
+fn remove_tree(dir: &Path) -> std::io::Result<()> {
+    let mut files = Vec::new();
+    let mut folders = Vec::new();
+    for entry in walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .contents_first(true)
+    {
+        let entry = entry.map_err(std::io::Error::other)?;
+        if entry.file_type().is_dir() {
+            folders.push(entry.into_path());
+        } else {
+            files.push(entry.into_path());
+        }
+    }
+    files.par_iter().try_for_each(std::fs::remove_file)?;
+    folders.iter().try_for_each(std::fs::remove_dir)
 }
 
 /// `a/b/index.html` as a relative path with no `..`, root or prefix component.

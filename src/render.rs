@@ -250,7 +250,7 @@ pub fn render_site(
     theme: &Theme,
     tera: &Tera,
     options: &RenderOptions,
-    cache: &mut HashMap<String, (u64, Vec<u8>)>,
+    mut cache: Option<&mut HashMap<String, (u64, Vec<u8>)>>,
 ) -> (Vec<OutputFile>, Vec<Diagnostic>) {
     let views = Views::new(site, theme, options);
     let mut jobs: Vec<Job> = Vec::new();
@@ -259,13 +259,14 @@ pub fn render_site(
     }
     views.site_jobs(&mut jobs);
 
-    let keys = CacheKeys::new(site, theme, options);
-    let previous = &*cache;
+    // Without a cache there is nothing to look up or keep: no keys to compute.
+    let keys = cache.as_ref().map(|_| CacheKeys::new(site, theme, options));
+    let previous = cache.as_deref();
     let results: Vec<(u64, Result<OutputFile, Vec<Diagnostic>>)> = jobs
         .into_par_iter()
         .map(|job| {
-            let key = keys.of(&job);
-            if let Some((cached, bytes)) = previous.get(&job.output)
+            let key = keys.as_ref().map_or(0, |k| k.of(&job));
+            if let Some((cached, bytes)) = previous.and_then(|p| p.get(&job.output))
                 && *cached == key
             {
                 return (
@@ -286,10 +287,12 @@ pub fn render_site(
             (key, rendered)
         })
         .collect();
-    cache.clear();
-    for (key, result) in &results {
-        if let Ok(file) = result {
-            cache.insert(file.path.clone(), (*key, file.bytes.clone()));
+    if let Some(cache) = cache.as_deref_mut() {
+        cache.clear();
+        for (key, result) in &results {
+            if let Ok(file) = result {
+                cache.insert(file.path.clone(), (*key, file.bytes.clone()));
+            }
         }
     }
     let results = results.into_iter().map(|(_, r)| r);

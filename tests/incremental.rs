@@ -26,7 +26,7 @@ fn a_cached_rebuild_equals_a_fresh_build_after_each_edit() {
         drafts: true,
         ..BuildOptions::new(site.root())
     };
-    let mut cache = Cache::default();
+    let mut cache = Cache::persistent();
     let practice = "content/practices/joint-delivery.zh.md";
     let summarized = "content/practices/cold-chain.zh.md";
     let read = |path: &str| std::fs::read_to_string(site.root().join(path)).unwrap();

@@ -120,7 +120,9 @@ pub fn load_cached(
     for ((file, _), (key, fresh)) in files.iter().zip(read) {
         let result = match fresh {
             Some(result) => {
-                cache.sources.insert(file.clone(), (key, result.clone()));
+                if cache.keep {
+                    cache.sources.insert(file.clone(), (key, result.clone()));
+                }
                 result
             }
             None => cache.sources[file].1.clone(),

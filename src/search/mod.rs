@@ -76,32 +76,34 @@ pub type CountCache = HashMap<String, (u64, (shard::Counts, u32))>;
 
 /// The files of the search index.
 pub fn build(site: &Site) -> Vec<OutputFile> {
-    build_cached(site, &mut CountCache::default())
+    build_cached(site, None)
 }
 
 /// `build`, counting the terms only of documents whose fields changed since the build that
 /// filled `cache`. Everything global (document frequencies, shards) is computed afresh.
-pub fn build_cached(site: &Site, cache: &mut CountCache) -> Vec<OutputFile> {
+pub fn build_cached(site: &Site, mut cache: Option<&mut CountCache>) -> Vec<OutputFile> {
     let order = document_order(site);
     let fields: Vec<Fields> = order
         .par_iter()
         .map(|&id| page_fields(site, &site.pages[id]))
         .collect();
-    let previous = &*cache;
+    let previous = cache.as_deref();
     let counted: Vec<(u64, (shard::Counts, u32))> = order
         .par_iter()
         .zip(&fields)
         .map(|(&id, fields)| {
             let key = crate::cache::key(fields);
-            match previous.get(&site.pages[id].source.file) {
+            match previous.and_then(|p| p.get(&site.pages[id].source.file)) {
                 Some((cached, counts)) if *cached == key => (key, counts.clone()),
                 _ => (key, shard::count_terms(fields)),
             }
         })
         .collect();
-    cache.clear();
-    for (&id, (key, counts)) in order.iter().zip(&counted) {
-        cache.insert(site.pages[id].source.file.clone(), (*key, counts.clone()));
+    if let Some(cache) = cache.as_deref_mut() {
+        cache.clear();
+        for (&id, (key, counts)) in order.iter().zip(&counted) {
+            cache.insert(site.pages[id].source.file.clone(), (*key, counts.clone()));
+        }
     }
     let index = shard::build_counted(counted.into_iter().map(|(_, c)| c).collect());
     let shards = index.count;

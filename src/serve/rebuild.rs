@@ -107,7 +107,7 @@ impl Rebuilder {
             session: format!("{:x}", session & 0xffff_ffff_ffff),
             count: 0,
             last_diagnostics: Vec::new(),
-            cache: crate::cache::Cache::default(),
+            cache: crate::cache::Cache::persistent(),
         }
     }
 
@@ -224,7 +224,7 @@ fn render(
             format!("casebook crashed while building: {why}"),
         )
         .with_hint("this is a bug in casebook: please report it with the change that caused it");
-        *cache = crate::cache::Cache::default();
+        *cache = crate::cache::Cache::persistent();
         (None, vec![d])
     })
 }
