@@ -250,7 +250,7 @@ pub fn render_site(
     theme: &Theme,
     tera: &Tera,
     options: &RenderOptions,
-    mut cache: Option<&mut HashMap<String, (u64, Vec<u8>)>>,
+    cache: Option<&mut HashMap<String, (u64, Vec<u8>)>>,
 ) -> (Vec<OutputFile>, Vec<Diagnostic>) {
     let views = Views::new(site, theme, options);
     let mut jobs: Vec<Job> = Vec::new();
@@ -287,7 +287,7 @@ pub fn render_site(
             (key, rendered)
         })
         .collect();
-    if let Some(cache) = cache.as_deref_mut() {
+    if let Some(cache) = cache {
         cache.clear();
         for (key, result) in &results {
             if let Ok(file) = result {

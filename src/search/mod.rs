@@ -81,7 +81,7 @@ pub fn build(site: &Site) -> Vec<OutputFile> {
 
 /// `build`, counting the terms only of documents whose fields changed since the build that
 /// filled `cache`. Everything global (document frequencies, shards) is computed afresh.
-pub fn build_cached(site: &Site, mut cache: Option<&mut CountCache>) -> Vec<OutputFile> {
+pub fn build_cached(site: &Site, cache: Option<&mut CountCache>) -> Vec<OutputFile> {
     let order = document_order(site);
     let fields: Vec<Fields> = order
         .par_iter()
@@ -99,7 +99,7 @@ pub fn build_cached(site: &Site, mut cache: Option<&mut CountCache>) -> Vec<Outp
             }
         })
         .collect();
-    if let Some(cache) = cache.as_deref_mut() {
+    if let Some(cache) = cache {
         cache.clear();
         for (&id, (key, counts)) in order.iter().zip(&counted) {
             cache.insert(site.pages[id].source.file.clone(), (*key, counts.clone()));
