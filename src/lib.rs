@@ -109,7 +109,13 @@ pub fn render_cached(
     let theme = theme::load(&options.root, &config.theme);
     let (mut site, found) = site::build(config, sources, options.drafts);
     diagnostics.extend(found);
-    diagnostics.extend(render_markdown(&mut site, cache));
+    // A link to a file that has errors of its own is not reported again as broken.
+    let with_errors: std::collections::HashSet<String> = diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.file.clone())
+        .collect();
+    diagnostics.extend(render_markdown(&mut site, cache, &with_errors));
     if options.translations {
         diagnostics.extend(site::missing_translations(&site));
     }
@@ -211,7 +217,11 @@ fn finish(mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
 
 /// Renders every page's Markdown in parallel, then checks links and anchors against the whole
 /// site.
-fn render_markdown(site: &mut site::Site, cache: &mut cache::Cache) -> Vec<Diagnostic> {
+fn render_markdown(
+    site: &mut site::Site,
+    cache: &mut cache::Cache,
+    with_errors: &std::collections::HashSet<String>,
+) -> Vec<Diagnostic> {
     let by_path = &site.by_content_path;
     let pages = &site.pages;
     let resolve = |content_path: &str| by_path.get(content_path).map(|&id| pages[id].path.clone());
@@ -273,6 +283,9 @@ fn render_markdown(site: &mut site::Site, cache: &mut cache::Cache) -> Vec<Diagn
             d.at_offset(&page.source.text, page.source.body_offset + offset)
         };
         for broken in &page.rendered.broken_links {
+            if with_errors.contains(&format!("{}/{}", content::CONTENT_DIR, broken.resolved)) {
+                continue;
+            }
             let why = if site.left_out_drafts.contains(&broken.resolved) {
                 format!(
                     "links to {}, a draft left out of this build",

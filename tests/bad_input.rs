@@ -324,3 +324,17 @@ fn translations_must_agree_on_closed_taxonomy_terms() {
         "`aspect` is \"logistics\" here but \"green\" in content/practices/cold-chain.zh.md"
     );
 }
+
+#[test]
+fn a_link_to_a_page_with_errors_is_not_reported_again() {
+    let site = Fixture::copy("basic");
+    // cold-chain.zh.md links to joint-delivery.zh.md, which now has an error of its own.
+    site.write(
+        "content/practices/joint-delivery.zh.md",
+        "---\ntitle: 统仓共配\naspect: grean\ndate: 2022-06-01\n---\n## 做法\n",
+    );
+    let report = site.build();
+    let errors: Vec<_> = report.diagnostics.iter().filter(|d| d.is_error()).collect();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!(errors[0].file, "content/practices/joint-delivery.zh.md");
+}
