@@ -202,7 +202,7 @@ pub fn new_page(
         };
         text.push_str(&format!("{}: {value}\n", field.name));
     }
-    text.push_str("draft: true\n---\n\n## \n");
+    text.push_str("draft: true\n---\n\n<!-- Write the practice in Markdown: ## headings, lists, tables, links to other pages by the path of their file. Remove draft: true to publish. -->\n");
     if let Some(parent) = target.parent() {
         std::fs::create_dir_all(parent)
             .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
