@@ -24,7 +24,7 @@ pub mod theme;
 
 use diagnostics::Diagnostic;
 use rayon::prelude::*;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 #[derive(Debug, Clone, Default)]
 pub struct BuildOptions {
@@ -393,9 +393,4 @@ pub fn build(options: &BuildOptions) -> Report {
     }
     report.diagnostics = finish(diagnostics);
     report
-}
-
-/// The site root to use when none is given: the current folder.
-pub fn default_root() -> PathBuf {
-    Path::new(".").to_path_buf()
 }

@@ -33,7 +33,7 @@ pub fn load(root: &Path, name: &str) -> Result<Theme, Vec<Diagnostic>> {
     let theme_dir = root.join("themes").join(name);
     let mut files: BTreeMap<String, ThemeFile> = BTreeMap::new();
     if theme_dir.is_dir() {
-        read_tree(root, &theme_dir, "", &mut files)?;
+        read_tree(root, &theme_dir, &mut files)?;
     } else if name == "default" {
         for (path, bytes) in embedded::FILES {
             files.insert(
@@ -82,7 +82,7 @@ pub fn load(root: &Path, name: &str) -> Result<Theme, Vec<Diagnostic>> {
         let dir = root.join(folder);
         if dir.is_dir() {
             let mut own = BTreeMap::new();
-            read_tree(root, &dir, "", &mut own)?;
+            read_tree(root, &dir, &mut own)?;
             target.extend(own);
         }
     }
@@ -92,10 +92,8 @@ pub fn load(root: &Path, name: &str) -> Result<Theme, Vec<Diagnostic>> {
 fn read_tree(
     root: &Path,
     dir: &Path,
-    prefix: &str,
     files: &mut BTreeMap<String, ThemeFile>,
 ) -> Result<(), Vec<Diagnostic>> {
-    let _ = prefix;
     for entry in walkdir::WalkDir::new(dir)
         .follow_links(false)
         .sort_by_file_name()

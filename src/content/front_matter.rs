@@ -57,7 +57,6 @@ pub fn split<'a>(text: &'a str, file: &str) -> Result<Split<'a>, Diagnostic> {
     }
     let yaml_start = first_line.len() + 1;
     let mut offset = yaml_start.min(text.len());
-    let mut line_number = 2;
     for line in text[offset..].split_inclusive('\n') {
         let bare = line.trim_end();
         if bare == "---" || bare == "..." {
@@ -71,9 +70,7 @@ pub fn split<'a>(text: &'a str, file: &str) -> Result<Split<'a>, Diagnostic> {
             });
         }
         offset += line.len();
-        line_number += 1;
     }
-    let _ = line_number;
     Err(Diagnostic::error(file, "the front matter is never closed")
         .at(text, 1, 1)
         .with_hint("add a line `---` after the last field, before the text of the page"))
