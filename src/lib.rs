@@ -26,6 +26,32 @@ use diagnostics::Diagnostic;
 use rayon::prelude::*;
 use std::path::PathBuf;
 
+/// Prints how long each stage took to stderr when `CASEBOOK_TIMINGS` is set (for profiling; see
+/// BENCHMARKS.md).
+struct StageTimer {
+    enabled: bool,
+    last: std::time::Instant,
+}
+
+impl StageTimer {
+    fn start() -> Self {
+        StageTimer {
+            enabled: std::env::var_os("CASEBOOK_TIMINGS").is_some(),
+            last: std::time::Instant::now(),
+        }
+    }
+
+    fn done(&mut self, stage: &str) {
+        if self.enabled {
+            eprintln!(
+                "{stage:>10}: {:7.1} ms",
+                self.last.elapsed().as_secs_f64() * 1e3
+            );
+        }
+        self.last = std::time::Instant::now();
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct BuildOptions {
     pub root: PathBuf,
@@ -94,6 +120,7 @@ pub fn render_cached(
     options: &BuildOptions,
     cache: &mut cache::Cache,
 ) -> (Option<Rendered>, Vec<Diagnostic>) {
+    let mut timer = StageTimer::start();
     let mut config = match config::load(&options.root) {
         Ok(config) => config,
         Err(diagnostics) => return (None, diagnostics),
@@ -107,8 +134,10 @@ pub fn render_cached(
     }
     let (sources, mut diagnostics) = content::load_cached(&options.root, &config, cache);
     let theme = theme::load(&options.root, &config.theme);
+    timer.done("load");
     let (mut site, found) = site::build(config, sources, options.drafts);
     diagnostics.extend(found);
+    timer.done("model");
     // A link to a file that has errors of its own is not reported again as broken.
     let with_errors: std::collections::HashSet<String> = diagnostics
         .iter()
@@ -116,6 +145,7 @@ pub fn render_cached(
         .map(|d| d.file.clone())
         .collect();
     diagnostics.extend(render_markdown(&mut site, cache, &with_errors));
+    timer.done("markdown");
     if options.translations {
         diagnostics.extend(site::missing_translations(&site));
     }
@@ -166,6 +196,7 @@ pub fn render_cached(
         cache.keep.then_some(&mut cache.outputs),
     );
     diagnostics.extend(found);
+    timer.done("templates");
     if diagnostics.iter().any(Diagnostic::is_error) {
         return (None, finish(diagnostics));
     }
@@ -185,6 +216,7 @@ pub fn render_cached(
             &site,
             cache.keep.then_some(&mut cache.search),
         ));
+        timer.done("search");
     }
     all.sort_by(|a, b| a.path.cmp(&b.path));
     // The live preview never publishes: it skips hashing every file.
@@ -193,6 +225,7 @@ pub fn render_cached(
     } else {
         manifest::build(&all, &manifest::inputs(&options.root, &theme))
     };
+    timer.done("manifest");
     if options.manifest.is_none() && !options.serve_mode {
         all.push(render::OutputFile {
             path: manifest::FILE_NAME.into(),
@@ -373,12 +406,15 @@ pub fn build(options: &BuildOptions) -> Report {
             ..Report::default()
         };
     };
+    let mut timer = StageTimer::start();
     let mut report = Report {
         pages: rendered.site.pages.len(),
         files_written: rendered.files.len(),
         ..Report::default()
     };
-    if let Err(d) = output::write(&output, &rendered.files) {
+    let written = output::write(&output, &rendered.files);
+    timer.done("write");
+    if let Err(d) = written {
         diagnostics.push(d);
         report.files_written = 0;
         report.io_error = true;
@@ -392,5 +428,7 @@ pub fn build(options: &BuildOptions) -> Report {
         report.io_error = true;
     }
     report.diagnostics = finish(diagnostics);
+    drop(rendered);
+    timer.done("free");
     report
 }
