@@ -9,8 +9,8 @@ use crate::theme::Theme;
 use rayon::prelude::*;
 use serde_json::{Map, Value as Json, json};
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
-use tera::{Context, Kwargs, State, Tera};
+use std::sync::{Arc, OnceLock};
+use tera::{Context, Kwargs, State, Tera, Value as TeraValue};
 
 /// A file of the built site: its path under the output directory and its bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -203,7 +203,11 @@ pub fn root_of(path: &str) -> String {
 /// context is made only when the page is rendered, so that memory holds the contexts of the pages
 /// being rendered, not of the whole site.
 struct Job<'a> {
+    /// The output path; for a fragment, a name no output file can have.
     output: String,
+    /// Set on the print version's article of a page: rendered before the pages that hold it,
+    /// never written on its own.
+    fragment: Option<PageId>,
     template: String,
     context: Box<dyn Fn() -> Context + Send + Sync + 'a>,
     /// What the context is made from beyond the site's metadata, for reusing a cached result.
@@ -230,6 +234,7 @@ impl<'a> Job<'a> {
     ) -> Self {
         Job {
             output,
+            fragment: None,
             template: template.to_string(),
             context: Box::new(context),
             inputs: Inputs::Metadata,
@@ -242,7 +247,10 @@ impl<'a> Job<'a> {
     }
 }
 
-type Fill<'a> = Arc<dyn Fn(&mut Context, Vec<Json>) + Send + Sync + 'a>;
+type Fill<'a> = Arc<dyn Fn(&mut Context, Vec<TeraValue>) + Send + Sync + 'a>;
+
+/// What rendering a job gave, with the cache key of its inputs.
+type JobResult = (u64, Result<OutputFile, Vec<Diagnostic>>);
 
 /// Renders every page of the site.
 pub fn render_site(
@@ -262,41 +270,38 @@ pub fn render_site(
     // Without a cache there is nothing to look up or keep: no keys to compute.
     let keys = cache.as_ref().map(|_| CacheKeys::new(site, theme, options));
     let previous = cache.as_deref();
-    let results: Vec<(u64, Result<OutputFile, Vec<Diagnostic>>)> = jobs
-        .into_par_iter()
-        .map(|job| {
-            let key = keys.as_ref().map_or(0, |k| k.of(&job));
-            if let Some((cached, bytes)) = previous.and_then(|p| p.get(&job.output))
-                && *cached == key
-            {
-                return (
-                    key,
-                    Ok(OutputFile {
-                        path: job.output,
-                        bytes: bytes.clone(),
-                    }),
-                );
-            }
-            let rendered = match tera.render(&job.template, &(job.context)()) {
-                Ok(text) => Ok(OutputFile {
-                    path: job.output,
-                    bytes: text.into_bytes(),
-                }),
-                Err(e) => Err(template_diagnostics(&e, theme)),
-            };
-            (key, rendered)
+    // The print pages hold every page's article: render the articles first, in parallel.
+    let (fragments, jobs): (Vec<Job>, Vec<Job>) =
+        jobs.into_iter().partition(|j| j.fragment.is_some());
+    let fragment_ids: Vec<PageId> = fragments.iter().filter_map(|j| j.fragment).collect();
+    let fragment_results = run_jobs(fragments, tera, theme, keys.as_ref(), previous);
+    let printed = fragment_ids
+        .into_iter()
+        .zip(&fragment_results)
+        .filter_map(|(id, (_, result))| {
+            let file = result.as_ref().ok()?;
+            Some((
+                id,
+                TeraValue::safe_string(&String::from_utf8_lossy(&file.bytes)),
+            ))
         })
         .collect();
+    let _ = views.printed.set(printed);
+    let results = run_jobs(jobs, tera, theme, keys.as_ref(), previous);
     if let Some(cache) = cache {
         cache.clear();
-        for (key, result) in &results {
+        for (key, result) in fragment_results.iter().chain(&results) {
             if let Ok(file) = result {
                 cache.insert(file.path.clone(), (*key, file.bytes.clone()));
             }
         }
     }
-    let results = results.into_iter().map(|(_, r)| r);
-    let mut files = Vec::with_capacity(results.len());
+    let fragment_errors = fragment_results
+        .into_iter()
+        .filter_map(|(_, r)| r.err())
+        .map(Err);
+    let results = fragment_errors.chain(results.into_iter().map(|(_, r)| r));
+    let mut files = Vec::with_capacity(views.site.pages.len());
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
     for result in results {
         match result {
@@ -321,6 +326,47 @@ pub fn render_site(
     (files, diagnostics)
 }
 
+/// Renders `jobs` in parallel, each from the cache when its key is unchanged.
+fn run_jobs(
+    jobs: Vec<Job<'_>>,
+    tera: &Tera,
+    theme: &Theme,
+    keys: Option<&CacheKeys>,
+    previous: Option<&HashMap<String, (u64, Vec<u8>)>>,
+) -> Vec<JobResult> {
+    jobs.into_par_iter()
+        .map(|job| {
+            let key = keys.map_or(0, |k| k.of(&job));
+            if let Some((cached, bytes)) = previous.and_then(|p| p.get(&job.output))
+                && *cached == key
+            {
+                return (
+                    key,
+                    Ok(OutputFile {
+                        path: job.output,
+                        bytes: bytes.clone(),
+                    }),
+                );
+            }
+            let rendered = match tera.render(&job.template, &(job.context)()) {
+                Ok(text) => Ok(OutputFile {
+                    path: job.output,
+                    bytes: text.into_bytes(),
+                }),
+                Err(e) => Err(template_diagnostics(&e, theme)),
+            };
+            (key, rendered)
+        })
+        .collect()
+}
+
+/// `view` (a map) with `key` set to `value`.
+fn with_entry(view: TeraValue, key: &'static str, value: TeraValue) -> TeraValue {
+    let mut map = view.into_map().unwrap_or_default();
+    map.insert(key.into(), value);
+    TeraValue::from(map)
+}
+
 /// Builds the template context values from the site model.
 struct Views<'a> {
     site: &'a Site,
@@ -329,6 +375,15 @@ struct Views<'a> {
     options: &'a RenderOptions,
     /// `site` of the context, per language: made once, not once per page.
     site_views: BTreeMap<String, Json>,
+    /// The same, and the theme's strings per language, as template values: a template value
+    /// shares its contents when cloned, so every page gets them without a copy.
+    site_values: BTreeMap<String, TeraValue>,
+    strings: BTreeMap<String, TeraValue>,
+    /// Each page's summary as a template value, made when first needed (a page is listed on its
+    /// collection's and each of its terms' pages).
+    summaries: Vec<OnceLock<TeraValue>>,
+    /// The print version's article of each page, rendered before the print pages.
+    printed: OnceLock<HashMap<PageId, TeraValue>>,
 }
 
 impl<'a> Views<'a> {
@@ -339,12 +394,25 @@ impl<'a> Views<'a> {
             theme,
             options,
             site_views: BTreeMap::new(),
+            site_values: BTreeMap::new(),
+            strings: BTreeMap::new(),
+            summaries: (0..site.pages.len()).map(|_| OnceLock::new()).collect(),
+            printed: OnceLock::new(),
         };
         views.site_views = site
             .config
             .languages
             .iter()
             .map(|l| (l.code.clone(), views.site_view(&l.code)))
+            .collect();
+        views.site_values = (views.site_views.iter())
+            .map(|(lang, view)| (lang.clone(), TeraValue::from_serializable(view)))
+            .collect();
+        views.strings = (site.config.languages.iter())
+            .map(|l| {
+                let strings = theme.strings.get(&l.code).cloned().unwrap_or_default();
+                (l.code.clone(), TeraValue::from_serializable(&strings))
+            })
             .collect();
         views
     }
@@ -364,11 +432,11 @@ impl<'a> Views<'a> {
         context.insert("root", &root_of(path));
         context.insert("path", path);
         context.insert("permalink", &self.permalink(path));
-        context.insert(
-            "t",
-            &self.theme.strings.get(lang).cloned().unwrap_or_default(),
-        );
-        context.insert("site", &self.site_views[lang]);
+        let value = |values: &BTreeMap<String, TeraValue>| {
+            values.get(lang).cloned().unwrap_or_else(TeraValue::none)
+        };
+        context.insert_value("t", value(&self.strings));
+        context.insert_value("site", value(&self.site_values));
         context.insert("alternates", &alternates);
         context.insert("serve_mode", &self.options.serve_mode);
         context
@@ -497,6 +565,23 @@ impl<'a> Views<'a> {
                     json!({"lang": p.lang(), "name": name, "permalink": self.permalink(&p.path), "current": p.lang() == page.lang(), "path": p.path})
                 })
                 .collect(),
+        )
+    }
+
+    /// [`Self::page_summary`] as a template value, made once per page.
+    fn summary_value(&self, id: PageId) -> TeraValue {
+        self.summaries[id]
+            .get_or_init(|| TeraValue::from_serializable(&self.page_summary(id)))
+            .clone()
+    }
+
+    /// A page on the print page: its summary and its article (`printed`).
+    fn print_item(&self, id: PageId) -> TeraValue {
+        let printed = self.printed.get().and_then(|p| p.get(&id)).cloned();
+        with_entry(
+            self.summary_value(id),
+            "printed",
+            printed.unwrap_or_else(|| TeraValue::safe_string("")),
         )
     }
 
@@ -675,7 +760,7 @@ impl<'a> Views<'a> {
             let output = format!("{path}index.html");
             jobs.push(Job::new(output, template, move || {
                 let slice = ids.iter().skip((number - 1) * per_page).take(per_page);
-                let pages: Vec<Json> = slice.map(|&id| self.page_summary(id)).collect();
+                let pages: Vec<TeraValue> = slice.map(|&id| self.summary_value(id)).collect();
                 let mut context = self.base_context(&lang, &path, alternates.clone());
                 context.insert("paginator", &self.paginator(&base_path, number, total));
                 fill(&mut context, pages);
@@ -697,18 +782,19 @@ impl<'a> Views<'a> {
             move || {
                 let mut home =
                     self.base_context(&l, &home_path, self.alternates_everywhere(&l, ""));
-                let latest: Vec<Json> = main_collection
+                let latest: Vec<TeraValue> = main_collection
                     .map(|c| {
                         self.site
                             .collection_pages(c, &l)
                             .into_iter()
                             .take(10)
-                            .map(|id| self.page_summary(id))
+                            .map(|id| self.summary_value(id))
                             .collect()
                     })
                     .unwrap_or_default();
-                home.insert("latest", &latest);
-                home.insert("aspects", &self.main_terms_with_pages(&l, false, 5));
+                home.insert_value("latest", latest.into());
+                let aspects = self.main_terms_with_pages(&l, 5, |id| self.summary_value(id));
+                home.insert_value("aspects", aspects.into());
                 home.insert("collections", &self.site_views[&l]["collections"]);
                 home
             },
@@ -746,10 +832,12 @@ impl<'a> Views<'a> {
                 "title": collection.title.get(lang, self.default_lang()),
                 "path": base,
             });
+            let section = TeraValue::from_serializable(&section);
             let fill: Fill<'s> = Arc::new(move |context, pages| {
-                let mut view = section.clone();
-                view["pages"] = Json::Array(pages);
-                context.insert("section", &view);
+                context.insert_value(
+                    "section",
+                    with_entry(section.clone(), "pages", pages.into()),
+                );
             });
             let alternates = self.alternates_everywhere(lang, &rest);
             let ids = self.site.collection_pages(c, lang);
@@ -791,14 +879,16 @@ impl<'a> Views<'a> {
             let Some(terms) = self.site.taxonomies[t].by_language.get(lang) else {
                 continue;
             };
+            let taxonomy_view = TeraValue::from_serializable(&taxonomy_view);
             for term in terms {
-                let term_view = json!({"key": term.key, "name": term.name, "description": term.description, "path": term.path, "count": term.pages.len()});
+                let term_view = TeraValue::from_serializable(
+                    &json!({"key": term.key, "name": term.name, "description": term.description, "path": term.path, "count": term.pages.len()}),
+                );
                 let taxonomy_view = taxonomy_view.clone();
                 let fill: Fill<'s> = Arc::new(move |context, pages| {
-                    let mut view = term_view.clone();
-                    view["pages"] = Json::Array(pages);
-                    context.insert("term", &view);
-                    context.insert("taxonomy", &taxonomy_view);
+                    context
+                        .insert_value("term", with_entry(term_view.clone(), "pages", pages.into()));
+                    context.insert_value("taxonomy", taxonomy_view.clone());
                 });
                 // Closed terms exist in every language; open terms only in their own.
                 let alternates = if taxonomy.closed {
@@ -822,26 +912,69 @@ impl<'a> Views<'a> {
             }
         }
 
-        // The whole casebook on one page, for print.
+        // The whole casebook on one page, for print: each page's article is rendered on its own
+        // (in parallel, and cached while serving), then the print page puts them together.
         let print_path = format!("{prefix}print/");
+        let mut printed: Vec<PageId> = main_collection
+            .map(|c| self.site.collection_pages(c, lang))
+            .unwrap_or_default();
+        if let Some(terms) = self
+            .site
+            .main_taxonomy()
+            .and_then(|m| self.site.taxonomies[m].by_language.get(lang))
+        {
+            printed.extend(terms.iter().flat_map(|t| t.pages.iter().copied()));
+        }
+        printed.sort_unstable();
+        printed.dedup();
+        for id in printed {
+            let page = &self.site.pages[id];
+            let path = print_path.clone();
+            let mut job = Job::new(
+                format!("#print/{}", page.path),
+                "partials/print_page.html",
+                move || {
+                    let page = &self.site.pages[id];
+                    let alternates = self.alternates_everywhere(page.lang(), "print/");
+                    let mut context = self.base_context(page.lang(), &path, alternates);
+                    context.insert("r", &root_of(&path));
+                    context.insert("p", &self.page_for_print(id));
+                    context
+                },
+            )
+            .with(Inputs::Page(id));
+            job.fragment = Some(id);
+            jobs.push(job);
+        }
         let (l, path) = (owned_lang.clone(), print_path.clone());
-        jobs.push(Job::new(format!("{print_path}index.html"), "print.html", move || {
-            let mut print = self.base_context(&l, &path, self.alternates_everywhere(&l, "print/"));
-            let unassigned: Vec<Json> = main_collection
-                .map(|c| {
-                    self.site
-                        .collection_pages(c, &l)
-                        .into_iter()
-                        .filter(|&id| {
-                            self.site.main_taxonomy().is_none_or(|m| self.site.term_of(&self.site.pages[id], m).is_none())
-                        })
-                        .map(|id| self.page_for_print(id))
-                        .collect()
-                })
-                .unwrap_or_default();
-            print.insert("print", &json!({"aspects": self.main_terms_with_pages(&l, true, usize::MAX), "unassigned": unassigned}));
-            print
-        }).with(Inputs::Language(owned_lang.clone())));
+        jobs.push(
+            Job::new(format!("{print_path}index.html"), "print.html", move || {
+                let mut print =
+                    self.base_context(&l, &path, self.alternates_everywhere(&l, "print/"));
+                let unassigned: Vec<TeraValue> = main_collection
+                    .map(|c| {
+                        self.site
+                            .collection_pages(c, &l)
+                            .into_iter()
+                            .filter(|&id| {
+                                self.site.main_taxonomy().is_none_or(|m| {
+                                    self.site.term_of(&self.site.pages[id], m).is_none()
+                                })
+                            })
+                            .map(|id| self.print_item(id))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let aspects = self.main_terms_with_pages(&l, usize::MAX, |id| self.print_item(id));
+                let view = BTreeMap::from([
+                    ("aspects", TeraValue::from(aspects)),
+                    ("unassigned", unassigned.into()),
+                ]);
+                print.insert_value("print", view.into());
+                print
+            })
+            .with(Inputs::Language(owned_lang.clone())),
+        );
 
         // The search page, when the theme has one; search.js fills it from the search index.
         if self.theme.templates.contains_key("search.html") {
@@ -887,7 +1020,12 @@ impl<'a> Views<'a> {
 
     /// The terms of the main (closed) taxonomy with their pages (at most `limit`, newest first), in
     /// declared order.
-    fn main_terms_with_pages(&self, lang: &str, with_content: bool, limit: usize) -> Vec<Json> {
+    fn main_terms_with_pages(
+        &self,
+        lang: &str,
+        limit: usize,
+        item: impl Fn(PageId) -> TeraValue,
+    ) -> Vec<TeraValue> {
         let Some(terms) = self
             .site
             .main_taxonomy()
@@ -898,13 +1036,9 @@ impl<'a> Views<'a> {
         terms
             .iter()
             .map(|t| {
-                let pages: Vec<Json> = t
-                    .pages
-                    .iter()
-                    .take(limit)
-                    .map(|&id| if with_content { self.page_for_print(id) } else { self.page_summary(id) })
-                    .collect();
-                json!({"key": t.key, "name": t.name, "description": t.description, "path": t.path, "count": t.pages.len(), "pages": pages})
+                let pages: Vec<TeraValue> = t.pages.iter().take(limit).map(|&id| item(id)).collect();
+                let term = json!({"key": t.key, "name": t.name, "description": t.description, "path": t.path, "count": t.pages.len()});
+                with_entry(TeraValue::from_serializable(&term), "pages", pages.into())
             })
             .collect()
     }
