@@ -1082,12 +1082,13 @@ impl CacheKeys {
             .pages
             .par_iter()
             .map(|p| {
+                // The checked fields follow from the front matter and the configuration.
                 crate::cache::key((
                     &p.path,
                     &p.title,
                     p.summary(),
                     p.date,
-                    format!("{:?}", p.checked),
+                    &p.source.text[..p.source.body_offset],
                     &p.translations,
                     &p.terms,
                     p.previous,
@@ -1111,10 +1112,11 @@ impl CacheKeys {
             format!("{:?}", site.config),
             options.serve_mode,
         ));
+        // The rendered Markdown follows from the body and where every page lives (metadata).
         let content: Vec<u64> = site
             .pages
             .par_iter()
-            .map(|p| crate::cache::key((&p.rendered.html, format!("{:?}", p.rendered.toc))))
+            .map(|p| crate::cache::key(p.source.body()))
             .collect();
         let mut language_content = HashMap::new();
         for lang in &site.config.languages {

@@ -7,6 +7,7 @@ use crate::diagnostics::Diagnostic;
 use crate::markdown::Rendered;
 use crate::schema::{self, Checked, Date, Value};
 use crate::slug::{slugify, term_slugs};
+use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 
 pub type PageId = usize;
@@ -118,67 +119,40 @@ pub fn build(
     sources: Vec<SourcePage>,
     include_drafts: bool,
 ) -> (Site, Vec<Diagnostic>) {
-    let mut diagnostics = Vec::new();
-    let mut pages = Vec::with_capacity(sources.len());
-    let mut left_out_drafts = Vec::new();
     let standalone = schema::standalone_fields();
-    for source in sources {
-        let collection = config.collections.iter().position(|c| {
-            source.dir == c.folder || source.dir.starts_with(&format!("{}/", c.folder))
-        });
-        let (fields, owner) = match collection {
-            Some(i) => (
-                &config.collections[i].fields,
-                config.collections[i].key.as_str(),
-            ),
-            None => (&standalone, "a page outside the collections"),
-        };
-        let (checked, found) = schema::validate(&source, fields, owner, &config);
-        let has_errors = found.iter().any(Diagnostic::is_error);
-        diagnostics.extend(found);
-        if has_errors {
-            continue;
-        }
-        if checked.draft && !include_drafts {
-            left_out_drafts.push(source.content_path.clone());
-            continue;
-        }
-        let slug = checked.slug.clone().unwrap_or_else(|| {
-            let s = slugify(&source.stem);
-            if s.is_empty() {
-                format!("page-{}", crate::slug::short_hash(&source.stem))
-            } else {
-                s
+    // Each page is validated on its own, in parallel; linking them is the sequential step below.
+    let checked: Vec<(Option<Page>, Vec<Diagnostic>)> = sources
+        .into_par_iter()
+        .map(|source| {
+            let collection = config.collections.iter().position(|c| {
+                source.dir == c.folder || source.dir.starts_with(&format!("{}/", c.folder))
+            });
+            let (fields, owner) = match collection {
+                Some(i) => (
+                    &config.collections[i].fields,
+                    config.collections[i].key.as_str(),
+                ),
+                None => (&standalone, "a page outside the collections"),
+            };
+            let (checked, found) = schema::validate(&source, fields, owner, &config);
+            if found.iter().any(Diagnostic::is_error) {
+                return (None, found);
             }
-        });
-        let dir_path: String = source
-            .dir
-            .split('/')
-            .filter(|p| !p.is_empty())
-            .map(|p| format!("{}/", slugify(p)))
-            .collect();
-        let path = format!("{}{dir_path}{slug}/", config.language_prefix(&source.lang));
-        let title = checked
-            .fields
-            .get("title")
-            .and_then(Value::as_text)
-            .unwrap_or_default()
-            .to_string();
-        let date = checked.fields.get("date").and_then(Value::as_date);
-        pages.push(Page {
-            source,
-            collection,
-            checked,
-            slug,
-            path,
-            title,
-            date,
-            translations: Vec::new(),
-            terms: Vec::new(),
-            previous: None,
-            next: None,
-            rendered: Rendered::default(),
-        });
+            (Some(new_page(source, collection, checked, &config)), found)
+        })
+        .collect();
+    let mut diagnostics = Vec::new();
+    let mut pages = Vec::with_capacity(checked.len());
+    let mut left_out_drafts = Vec::new();
+    for (page, found) in checked {
+        diagnostics.extend(found);
+        match page {
+            Some(page) if page.checked.draft && !include_drafts => {
+                left_out_drafts.push(page.source.content_path)
+            }
+            Some(page) => pages.push(page),
+            None => {}
+        }
     }
 
     check_unique_paths(&pages, &config, &mut diagnostics);
@@ -198,6 +172,51 @@ pub fn build(
     };
     link_neighbours(&mut site);
     (site, diagnostics)
+}
+
+/// A page with its URL, title and date, not yet linked to the others.
+fn new_page(
+    source: SourcePage,
+    collection: Option<usize>,
+    checked: Checked,
+    config: &Config,
+) -> Page {
+    let slug = checked.slug.clone().unwrap_or_else(|| {
+        let s = slugify(&source.stem);
+        if s.is_empty() {
+            format!("page-{}", crate::slug::short_hash(&source.stem))
+        } else {
+            s
+        }
+    });
+    let dir_path: String = source
+        .dir
+        .split('/')
+        .filter(|p| !p.is_empty())
+        .map(|p| format!("{}/", slugify(p)))
+        .collect();
+    let path = format!("{}{dir_path}{slug}/", config.language_prefix(&source.lang));
+    let title = checked
+        .fields
+        .get("title")
+        .and_then(Value::as_text)
+        .unwrap_or_default()
+        .to_string();
+    let date = checked.fields.get("date").and_then(Value::as_date);
+    Page {
+        source,
+        collection,
+        checked,
+        slug,
+        path,
+        title,
+        date,
+        translations: Vec::new(),
+        terms: Vec::new(),
+        previous: None,
+        next: None,
+        rendered: Rendered::default(),
+    }
 }
 
 /// Paths the site generates itself, which no page may take.
