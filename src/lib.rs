@@ -91,7 +91,11 @@ pub struct Report {
     /// Sorted by file and position.
     pub diagnostics: Vec<Diagnostic>,
     pub pages: usize,
+    /// Files created or rewritten in the output: all of them when it was replaced whole, only
+    /// the changed ones when it was updated in place.
     pub files_written: usize,
+    /// Files of the previous build removed because this build no longer has them.
+    pub files_removed: usize,
     /// The output could not be written (exit code 2 rather than 1).
     pub io_error: bool,
 }
@@ -376,7 +380,7 @@ pub fn check(options: &BuildOptions) -> Report {
     }
 }
 
-/// `casebook build`: render and, when there is no error, swap the result into the output folder.
+/// `casebook build`: render and, when there is no error, write the result into the output folder.
 pub fn build(options: &BuildOptions) -> Report {
     let output = options.output_dir();
     if let Some(reason) = output::refuse_output(&options.root, &output) {
@@ -409,16 +413,22 @@ pub fn build(options: &BuildOptions) -> Report {
     let mut timer = StageTimer::start();
     let mut report = Report {
         pages: rendered.site.pages.len(),
-        files_written: rendered.files.len(),
         ..Report::default()
     };
-    let written = output::write(&output, &rendered.files);
+    let written = output::write(&output, &rendered.files, &rendered.manifest);
     timer.done("write");
-    if let Err(d) = written {
-        diagnostics.push(d);
-        report.files_written = 0;
-        report.io_error = true;
-    } else if let Some(path) = &options.manifest
+    match written {
+        Ok(written) => {
+            report.files_written = written.files;
+            report.files_removed = written.removed;
+        }
+        Err(d) => {
+            diagnostics.push(d);
+            report.io_error = true;
+        }
+    }
+    if !report.io_error
+        && let Some(path) = &options.manifest
         && let Err(e) = std::fs::write(path, manifest::to_json(&rendered.manifest))
     {
         diagnostics.push(Diagnostic::error(

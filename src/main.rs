@@ -296,8 +296,15 @@ fn finish(site: &SiteArgs, mut report: Report, started: Instant, wrote: bool) ->
     } else {
         let count = |s: diagnostics::Severity| shown.iter().filter(|d| d.severity == s).count();
         let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+        let changed = if wrote {
+            let n = report.files_written + report.files_removed;
+            let s = if n == 1 { "" } else { "s" };
+            format!(" ({} file{s} changed)", thousands(n))
+        } else {
+            String::new()
+        };
         eprintln!(
-            "{verb} {} pages in {elapsed:.1} s: {}, {}",
+            "{verb} {} pages in {elapsed:.1} s{changed}: {}, {}",
             thousands(report.pages),
             plural(count(diagnostics::Severity::Error), "error"),
             plural(count(diagnostics::Severity::Warning), "warning"),

@@ -1,13 +1,26 @@
-//! Write: everything into a staging directory beside the output, swapped in only when the whole
-//! build succeeded. Refuses output directories whose replacement would lose someone's data.
+//! Write: a rebuild into casebook's own output folder changes only what changed; a first build (or
+//! an output it cannot vouch for) is written whole into a staging directory beside the output and
+//! swapped in. Either way nothing in the output changes before every new file is on disk, so a
+//! failed build leaves the previous one as it was. Refuses output directories whose replacement
+//! would lose someone's data.
 
 use crate::diagnostics::Diagnostic;
+use crate::manifest::Manifest;
 use crate::render::OutputFile;
 use rayon::prelude::*;
+use std::borrow::Cow;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::io::Write as _;
 use std::path::{Component, Path, PathBuf};
 
-/// A file in every output directory casebook writes, so that it only ever replaces its own.
+/// A file in every output directory casebook writes, so that it only ever replaces its own. After
+/// a complete build it also holds the record of the files written (see `Record`).
 pub const MARKER: &str = ".casebook-output";
+
+/// The marker's first line.
+const MARKER_TEXT: &str = "This folder was written by casebook: each build replaces or removes the files it wrote here.\n";
+/// The line that starts the record, after the marker's first line.
+const RECORD_HEADER: &str = "casebook record 1";
 
 /// Lexically normalized absolute path (`..` and `.` removed), with the existing part resolved
 /// through symlinks so that two spellings of one directory compare equal.
@@ -114,13 +127,26 @@ pub fn recover(output: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Writes `files` (and `static_files` under them) into a fresh staging directory next to
-/// `output`, then swaps it in. On any error the previous output is left as it was.
-pub fn write(output: &Path, files: &[OutputFile]) -> Result<(), Diagnostic> {
+/// What a build changed in the output.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Written {
+    /// Files created or rewritten: every file when the output was replaced whole.
+    pub files: usize,
+    /// Files of the previous build (as recorded) that this build no longer has.
+    pub removed: usize,
+}
+
+/// Writes `files` into `output`. `manifest` gives the SHA-256 of the files it lists (the others
+/// are hashed here). With a valid record of the previous build in `output`, only changed files are
+/// written (into the staging folder first, then renamed into place) and dropped ones removed;
+/// otherwise everything is written into the staging folder, which is then swapped in. On an error
+/// before the first rename, the previous output is left as it was.
+pub fn write(
+    output: &Path,
+    files: &[OutputFile],
+    manifest: &Manifest,
+) -> Result<Written, Diagnostic> {
     let output = absolute(output);
-    let io_error = |what: &str, path: &Path, e: std::io::Error| {
-        Diagnostic::error(path.display().to_string(), format!("cannot {what}: {e}"))
-    };
     let parent = output
         .parent()
         .ok_or_else(|| Diagnostic::error(output.display().to_string(), "no parent folder"))?;
@@ -131,57 +157,434 @@ pub fn write(output: &Path, files: &[OutputFile]) -> Result<(), Diagnostic> {
     for leftover in [&staging, &old] {
         remove_own(leftover).map_err(|e| io_error("remove a leftover build", leftover, e))?;
     }
+    let relative = files
+        .iter()
+        .map(|file| {
+            safe_relative(&file.path)
+                .filter(|path| path != Path::new(MARKER))
+                .ok_or_else(|| {
+                    Diagnostic::error(&file.path, "refusing to write outside the output folder")
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let new = NewBuild {
+        files,
+        relative: &relative,
+        digests: &digests(files, manifest),
+    };
+    match Record::read(&output).and_then(|record| plan_update(&output, &new, &record)) {
+        Some(plan) => update(&output, &staging, &new, plan),
+        None => replace(&output, &staging, &old, &new),
+    }
+}
 
-    std::fs::create_dir_all(&staging).map_err(|e| io_error("create the folder", &staging, e))?;
-    let result = (|| {
-        std::fs::write(
-            staging.join(MARKER),
-            "This folder was written by casebook and is replaced by each build.\n",
-        )
-        .map_err(|e| io_error("write", &staging, e))?;
-        // Folders first, one at a time (parents before children), then the files in parallel.
-        let mut targets = Vec::with_capacity(files.len());
-        let mut folders = std::collections::BTreeSet::new();
-        for file in files {
-            let target = staging.join(safe_relative(&file.path).ok_or_else(|| {
-                Diagnostic::error(&file.path, "refusing to write outside the output folder")
-            })?);
-            if let Some(dir) = target.parent() {
-                folders.insert(dir.to_path_buf());
+fn io_error(what: &str, path: &Path, e: std::io::Error) -> Diagnostic {
+    Diagnostic::error(path.display().to_string(), format!("cannot {what}: {e}"))
+}
+
+/// The files to write, each with its path checked by [`safe_relative`] and its SHA-256.
+struct NewBuild<'a> {
+    files: &'a [OutputFile],
+    relative: &'a [PathBuf],
+    digests: &'a [Cow<'a, str>],
+}
+
+/// Each file's SHA-256: the manifest's where it lists the file (it has hashed every output file
+/// already), computed here for the others (`manifest.json` itself, or everything in serve mode).
+fn digests<'a>(files: &[OutputFile], manifest: &'a Manifest) -> Vec<Cow<'a, str>> {
+    files
+        .par_iter()
+        .map(|file| {
+            match manifest
+                .files
+                .binary_search_by(|entry| entry.path.as_str().cmp(&file.path))
+            {
+                Ok(i) if manifest.files[i].size == file.bytes.len() as u64 => {
+                    Cow::Borrowed(manifest.files[i].sha256.as_str())
+                }
+                _ => Cow::Owned(crate::manifest::sha256(&file.bytes)),
             }
-            targets.push(target);
+        })
+        .collect()
+}
+
+/// A file's size and modification time as seen on disk: when both still match what was recorded
+/// right after casebook wrote it, the file is taken to hold what casebook wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    size: u64,
+    /// Nanoseconds since 1970; 0 when the file system gives no time, which never matches.
+    modified_ns: u64,
+}
+
+impl Stamp {
+    fn of(metadata: &std::fs::Metadata) -> Stamp {
+        let modified_ns = metadata
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(0));
+        Stamp {
+            size: metadata.len(),
+            modified_ns,
         }
-        for dir in &folders {
-            std::fs::create_dir_all(dir).map_err(|e| io_error("create the folder", dir, e))?;
+    }
+
+    fn matches(&self, recorded: &Stamp) -> bool {
+        self.modified_ns != 0 && self == recorded
+    }
+}
+
+/// What the last complete build wrote, kept in the marker file after its first line: a line
+/// `casebook record 1`, then per file `<sha256> <size> <mtime in ns> <path>`, then `end <count>`
+/// (so that a cut-off record is not taken for a shorter one).
+struct Record {
+    files: Vec<Recorded>,
+}
+
+struct Recorded {
+    path: PathBuf,
+    sha256: String,
+    stamp: Stamp,
+}
+
+impl Record {
+    /// The record in `output`'s marker, if there is a complete and well-formed one.
+    fn read(output: &Path) -> Option<Record> {
+        let text = std::fs::read_to_string(output.join(MARKER)).ok()?;
+        let mut lines = text.lines();
+        lines.next()?;
+        if lines.next()? != RECORD_HEADER {
+            return None;
         }
-        targets
-            .par_iter()
-            .zip(files)
-            .try_for_each(|(target, file)| {
-                std::fs::write(target, &file.bytes).map_err(|e| io_error("write", target, e))
+        let mut files = Vec::new();
+        for line in lines.by_ref() {
+            if let Some(count) = line.strip_prefix("end ") {
+                return (count.parse() == Ok(files.len()) && lines.next().is_none())
+                    .then_some(Record { files });
+            }
+            let mut fields = line.splitn(4, ' ');
+            let (sha256, size, modified_ns, path) = (
+                fields.next()?,
+                fields.next()?,
+                fields.next()?,
+                fields.next()?,
+            );
+            let path = safe_relative(path).filter(|p| p != Path::new(MARKER))?;
+            if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return None;
+            }
+            files.push(Recorded {
+                path,
+                sha256: sha256.to_string(),
+                stamp: Stamp {
+                    size: size.parse().ok()?,
+                    modified_ns: modified_ns.parse().ok()?,
+                },
+            });
+        }
+        None
+    }
+
+    /// The marker's text recording `new` with each file's stamp, or just the first line when a
+    /// path cannot be written on one line (the next build then replaces the output whole).
+    fn marker_text(new: &NewBuild, stamps: &[Stamp]) -> String {
+        if new.files.iter().any(|f| f.path.contains(['\n', '\r'])) {
+            return MARKER_TEXT.into();
+        }
+        let mut text = String::with_capacity(MARKER_TEXT.len() + 160 * new.files.len());
+        text.push_str(MARKER_TEXT);
+        text.push_str(RECORD_HEADER);
+        text.push('\n');
+        for ((file, digest), stamp) in new.files.iter().zip(new.digests).zip(stamps) {
+            let Stamp { size, modified_ns } = stamp;
+            text.push_str(&format!("{digest} {size} {modified_ns} {}\n", file.path));
+        }
+        text.push_str(&format!("end {}\n", new.files.len()));
+        text
+    }
+}
+
+/// How to bring an output folder from its record to a new build.
+struct Plan {
+    /// Per file of the new build: its stamp on disk when it can stay as it is, else `None`.
+    unchanged: Vec<Option<Stamp>>,
+    /// Recorded files the new build does not have.
+    remove: Vec<PathBuf>,
+    /// Folders of removed files that no new file needs, to remove when left empty (sorted).
+    folders_to_empty: BTreeSet<PathBuf>,
+}
+
+/// Compares the record and the disk with `new`. `None` when the folder holds something an update
+/// in place could not handle safely: a link or special file on the way to a file, a file casebook
+/// did not record where a folder is needed, or a folder that would not be empty where a file goes.
+fn plan_update(output: &Path, new: &NewBuild, record: &Record) -> Option<Plan> {
+    let recorded: HashMap<&Path, &Recorded> =
+        record.files.iter().map(|r| (r.path.as_path(), r)).collect();
+    let kept: HashSet<&Path> = new.relative.iter().map(PathBuf::as_path).collect();
+    let remove: Vec<&Path> = record
+        .files
+        .iter()
+        .map(|r| r.path.as_path())
+        .filter(|path| !kept.contains(path))
+        .collect();
+    let removed: HashSet<&Path> = remove.iter().copied().collect();
+    let folders_to_empty: BTreeSet<&Path> = if remove.is_empty() {
+        BTreeSet::new()
+    } else {
+        let needed: HashSet<&Path> = new.relative.iter().flat_map(|p| folders_above(p)).collect();
+        remove
+            .iter()
+            .flat_map(|p| folders_above(p))
+            .filter(|folder| !needed.contains(folder))
+            .collect()
+    };
+    let unchanged = new
+        .relative
+        .par_iter()
+        .zip(new.digests)
+        .map(|(path, digest)| {
+            let target = output.join(path);
+            match std::fs::symlink_metadata(&target) {
+                Ok(metadata) if metadata.is_dir() => {
+                    // A folder that becomes a file: fine once the removals have emptied it.
+                    will_be_emptied(output, &target, &removed, &folders_to_empty).then_some(None)
+                }
+                Ok(metadata) => {
+                    let stamp = Stamp::of(&metadata);
+                    let same = metadata.is_file()
+                        && recorded
+                            .get(path.as_path())
+                            .is_some_and(|r| r.sha256 == *digest && stamp.matches(&r.stamp));
+                    Some(same.then_some(stamp))
+                }
+                Err(e) => is_missing(&e).then_some(None),
+            }
+        })
+        .collect::<Option<Vec<_>>>()?;
+
+    // Nothing may be written or removed through a link: every folder on the way to a file to
+    // write or remove must be a real folder, missing, or a recorded file about to be removed (a
+    // file that becomes a folder).
+    let on_the_way: HashSet<&Path> = new
+        .relative
+        .iter()
+        .zip(&unchanged)
+        .filter(|(_, unchanged)| unchanged.is_none())
+        .map(|(path, _)| path.as_path())
+        .chain(remove.iter().copied())
+        .flat_map(folders_above)
+        .collect();
+    let safe_way =
+        on_the_way.par_iter().all(
+            |folder| match std::fs::symlink_metadata(output.join(folder)) {
+                Ok(metadata) if metadata.is_dir() => true,
+                Ok(metadata) => metadata.is_file() && removed.contains(folder),
+                Err(e) => is_missing(&e),
+            },
+        );
+    if !safe_way {
+        return None;
+    }
+    Some(Plan {
+        unchanged,
+        remove: remove.into_iter().map(Path::to_path_buf).collect(),
+        folders_to_empty: folders_to_empty
+            .into_iter()
+            .map(Path::to_path_buf)
+            .collect(),
+    })
+}
+
+/// `a` and `a/b` for `a/b/c.html`.
+fn folders_above(path: &Path) -> impl Iterator<Item = &Path> {
+    path.ancestors()
+        .skip(1)
+        .filter(|folder| !folder.as_os_str().is_empty())
+}
+
+/// Not there, or under something that is not a folder.
+fn is_missing(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+    )
+}
+
+/// Whether `folder` holds only removed files and folders that are removed once empty.
+fn will_be_emptied(
+    output: &Path,
+    folder: &Path,
+    removed: &HashSet<&Path>,
+    folders_to_empty: &BTreeSet<&Path>,
+) -> bool {
+    walkdir::WalkDir::new(folder)
+        .follow_links(false)
+        .into_iter()
+        .all(|entry| {
+            entry.is_ok_and(|entry| {
+                let path = entry.path().strip_prefix(output).unwrap_or(entry.path());
+                if entry.file_type().is_dir() {
+                    folders_to_empty.contains(path)
+                } else {
+                    removed.contains(path)
+                }
             })
+        })
+}
+
+/// Applies `plan`: the changed files go into the staging folder, then (the record invalidated
+/// first, so that an interrupted update is followed by a whole replacement) removals, renames into
+/// place, and the new record.
+fn update(
+    output: &Path,
+    staging: &Path,
+    new: &NewBuild,
+    plan: Plan,
+) -> Result<Written, Diagnostic> {
+    let changed: Vec<usize> = (0..new.files.len())
+        .filter(|&i| plan.unchanged[i].is_none())
+        .collect();
+    let written = Written {
+        files: changed.len(),
+        removed: plan.remove.len(),
+    };
+    if written == Written::default() {
+        return Ok(written);
+    }
+    let fresh = stage(
+        staging,
+        changed
+            .iter()
+            .map(|&i| (&new.relative[i], &new.files[i].bytes)),
+    )?;
+
+    let marker = output.join(MARKER);
+    if let Err(e) = std::fs::write(&marker, MARKER_TEXT) {
+        let _ = remove_own(staging);
+        return Err(io_error("write", &marker, e));
+    }
+    let applied = (|| {
+        plan.remove.par_iter().try_for_each(|path| {
+            let target = output.join(path);
+            match std::fs::symlink_metadata(&target) {
+                // A folder where casebook wrote a file was made by someone else: it stays.
+                Ok(metadata) if metadata.is_dir() => Ok(()),
+                Ok(_) => std::fs::remove_file(&target).map_err(|e| io_error("remove", &target, e)),
+                Err(_) => Ok(()),
+            }
+        })?;
+        for folder in plan.folders_to_empty.iter().rev() {
+            // Deepest first; a folder that still holds something stays.
+            let _ = std::fs::remove_dir(output.join(folder));
+        }
+        let folders: BTreeSet<&Path> = changed
+            .iter()
+            .filter_map(|&i| new.relative[i].parent())
+            .collect();
+        for folder in folders {
+            let folder = output.join(folder);
+            std::fs::create_dir_all(&folder)
+                .map_err(|e| io_error("create the folder", &folder, e))?;
+        }
+        changed.par_iter().try_for_each(|&i| {
+            let target = output.join(&new.relative[i]);
+            std::fs::rename(staging.join(&new.relative[i]), &target)
+                .map_err(|e| io_error("move into place", &target, e))
+        })?;
+
+        let mut stamps: Vec<Stamp> = Vec::with_capacity(new.files.len());
+        let mut fresh = fresh.into_iter();
+        for unchanged in &plan.unchanged {
+            stamps.extend(unchanged.or_else(|| fresh.next()));
+        }
+        // The new record replaces the marker in one rename: it is either complete or absent.
+        let next = staging.join(format!("{MARKER}.next"));
+        std::fs::write(&next, Record::marker_text(new, &stamps))
+            .map_err(|e| io_error("write", &next, e))?;
+        std::fs::rename(&next, &marker).map_err(|e| io_error("move into place", &marker, e))
     })();
-    if let Err(d) = result {
-        let _ = remove_own(&staging);
-        return Err(d);
+    let _ = remove_own(staging);
+    applied
+        .map_err(|d| d.with_hint("the output is partly updated; the next build writes it whole"))?;
+    Ok(written)
+}
+
+/// Writes the whole build into the staging folder, with its record, and swaps it in.
+fn replace(
+    output: &Path,
+    staging: &Path,
+    old: &Path,
+    new: &NewBuild,
+) -> Result<Written, Diagnostic> {
+    let stamps = stage(
+        staging,
+        new.relative.iter().zip(new.files.iter().map(|f| &f.bytes)),
+    )?;
+    let marker = staging.join(MARKER);
+    if let Err(e) = std::fs::write(&marker, Record::marker_text(new, &stamps)) {
+        let _ = remove_own(staging);
+        return Err(io_error("write", &marker, e));
     }
 
     // The swap: two renames, with the previous output restored if the second fails.
     let had_output = output.exists();
     if had_output {
-        std::fs::rename(&output, &old).map_err(|e| io_error("move aside", &output, e))?;
+        std::fs::rename(output, old).map_err(|e| io_error("move aside", output, e))?;
     }
-    if let Err(e) = std::fs::rename(&staging, &output) {
+    if let Err(e) = std::fs::rename(staging, output) {
         if had_output {
-            let _ = std::fs::rename(&old, &output);
+            let _ = std::fs::rename(old, output);
         }
-        let _ = remove_own(&staging);
-        return Err(io_error("move into place", &output, e));
+        let _ = remove_own(staging);
+        return Err(io_error("move into place", output, e));
     }
     if had_output {
-        remove_own(&old).map_err(|e| io_error("remove the previous build", &old, e))?;
+        remove_own(old).map_err(|e| io_error("remove the previous build", old, e))?;
     }
-    Ok(())
+    Ok(Written {
+        files: new.files.len(),
+        removed: 0,
+    })
+}
+
+/// Writes `files` into a fresh staging folder marked as casebook's (so that a leftover is removed
+/// by the next build) and returns their stamps, in order. On an error the folder is removed.
+fn stage<'a>(
+    staging: &Path,
+    files: impl Iterator<Item = (&'a PathBuf, &'a Vec<u8>)>,
+) -> Result<Vec<Stamp>, Diagnostic> {
+    std::fs::create_dir_all(staging).map_err(|e| io_error("create the folder", staging, e))?;
+    let files: Vec<(PathBuf, &[u8])> = files
+        .map(|(path, bytes)| (staging.join(path), bytes.as_slice()))
+        .collect();
+    let result: Result<Vec<Stamp>, Diagnostic> = (|| {
+        let marker = staging.join(MARKER);
+        std::fs::write(&marker, MARKER_TEXT).map_err(|e| io_error("write", &marker, e))?;
+        // Folders first, one at a time (parents before children), then the files in parallel.
+        let folders: BTreeSet<&Path> = files.iter().filter_map(|(t, _)| t.parent()).collect();
+        for folder in folders {
+            std::fs::create_dir_all(folder)
+                .map_err(|e| io_error("create the folder", folder, e))?;
+        }
+        files
+            .par_iter()
+            .map(|(target, bytes)| {
+                write_file(target, bytes).map_err(|e| io_error("write", target, e))
+            })
+            .collect()
+    })();
+    if result.is_err() {
+        let _ = remove_own(staging);
+    }
+    result
+}
+
+/// Writes a file and returns its stamp as the file system recorded it.
+fn write_file(target: &Path, bytes: &[u8]) -> std::io::Result<Stamp> {
+    let mut file = std::fs::File::create(target)?;
+    file.write_all(bytes)?;
+    Ok(Stamp::of(&file.metadata()?))
 }
 
 /// Removes a folder only if casebook wrote it (it holds the marker file).
@@ -281,8 +684,13 @@ mod tests {
             path: p.into(),
             bytes: b.as_bytes().to_vec(),
         };
-        write(&out, &[file("a/index.html", "one"), file("old.html", "x")]).unwrap();
-        write(&out, &[file("a/index.html", "two")]).unwrap();
+        write(
+            &out,
+            &[file("a/index.html", "one"), file("old.html", "x")],
+            &Manifest::default(),
+        )
+        .unwrap();
+        write(&out, &[file("a/index.html", "two")], &Manifest::default()).unwrap();
         assert_eq!(
             std::fs::read_to_string(out.join("a/index.html")).unwrap(),
             "two"
@@ -293,5 +701,293 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("public")]);
+    }
+
+    fn file(path: &str, text: &str) -> OutputFile {
+        OutputFile {
+            path: path.into(),
+            bytes: text.as_bytes().to_vec(),
+        }
+    }
+
+    fn build(out: &Path, files: &[(&str, &str)]) -> Result<Written, Diagnostic> {
+        let files: Vec<OutputFile> = files.iter().map(|(p, t)| file(p, t)).collect();
+        write(out, &files, &Manifest::default())
+    }
+
+    type Tree<T> = std::collections::BTreeMap<String, T>;
+
+    /// Every file and folder under `dir` (the marker too), by its path relative to `dir`.
+    fn walk(dir: &Path) -> impl Iterator<Item = (String, walkdir::DirEntry)> {
+        walkdir::WalkDir::new(dir)
+            .min_depth(1)
+            .into_iter()
+            .map(move |entry| {
+                let entry = entry.unwrap();
+                let name = entry.path().strip_prefix(dir).unwrap();
+                (name.display().to_string(), entry)
+            })
+    }
+
+    /// Every file and folder with its bytes (`None` for a folder).
+    fn tree(dir: &Path) -> Tree<Option<Vec<u8>>> {
+        walk(dir)
+            .map(|(name, entry)| {
+                let is_file = entry.file_type().is_file();
+                (name, is_file.then(|| std::fs::read(entry.path()).unwrap()))
+            })
+            .collect()
+    }
+
+    /// The site's files and folders: the tree without the marker, which holds write times.
+    fn site(dir: &Path) -> Tree<Option<Vec<u8>>> {
+        let mut tree = tree(dir);
+        tree.remove(MARKER);
+        tree
+    }
+
+    /// Each file's modification time and inode: both stay when a file is left alone, and the
+    /// inode changes even when a rewrite falls in the same clock tick.
+    fn identities(dir: &Path) -> Tree<(std::time::SystemTime, u64)> {
+        walk(dir)
+            .filter(|(_, entry)| entry.file_type().is_file())
+            .map(|(name, entry)| {
+                let metadata = entry.metadata().unwrap();
+                #[cfg(unix)]
+                let inode = std::os::unix::fs::MetadataExt::ino(&metadata);
+                #[cfg(not(unix))]
+                let inode = 0;
+                (name, (metadata.modified().unwrap(), inode))
+            })
+            .collect()
+    }
+
+    /// A temporary folder with `files` built into its `public`.
+    fn built(files: &[(&str, &str)]) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        build(&out, files).unwrap();
+        (dir, out)
+    }
+
+    /// What `files` give when written into an empty folder.
+    fn fresh(files: &[(&str, &str)]) -> Tree<Option<Vec<u8>>> {
+        site(&built(files).1)
+    }
+
+    fn set_modified(path: &Path, time: std::time::SystemTime) {
+        let file = std::fs::File::options().write(true).open(path).unwrap();
+        file.set_modified(time).unwrap();
+    }
+
+    /// Enough time for a rewritten file to get another modification time.
+    fn tick() {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+
+    const SITE: [(&str, &str); 4] = [
+        ("index.html", "home"),
+        ("a/index.html", "page a"),
+        ("b/index.html", "page b"),
+        ("c/d/index.html", "page d"),
+    ];
+
+    #[test]
+    fn an_unchanged_rebuild_touches_no_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        assert_eq!(build(&out, &SITE).unwrap().files, 4);
+        let before = identities(&out);
+        tick();
+        assert_eq!(build(&out, &SITE).unwrap(), Written::default());
+        assert_eq!(identities(&out), before);
+    }
+
+    #[test]
+    fn a_rebuild_rewrites_changed_files_and_removes_dropped_ones_with_their_folders() {
+        let (dir, out) = built(&SITE);
+        let before = identities(&out);
+        tick();
+        let next = [
+            ("index.html", "home"),
+            ("a/index.html", "page a, edited"),
+            ("b/index.html", "page b"),
+            ("e/index.html", "page e"),
+        ];
+        let written = build(&out, &next).unwrap();
+        assert_eq!(
+            written,
+            Written {
+                files: 2,
+                removed: 1
+            }
+        );
+        let after = identities(&out);
+        assert_eq!(after["index.html"], before["index.html"]);
+        assert_eq!(after["b/index.html"], before["b/index.html"]);
+        assert_ne!(after["a/index.html"], before["a/index.html"]);
+        assert!(!out.join("c").exists(), "the emptied folders are removed");
+        assert_eq!(site(&out), fresh(&next));
+        assert_eq!(dir.path().read_dir().unwrap().count(), 1, "no staging left");
+    }
+
+    #[test]
+    fn a_file_edited_by_hand_is_written_again() {
+        let (_dir, out) = built(&SITE);
+        std::fs::write(out.join("a/index.html"), "longer, by hand").unwrap();
+        // Same size, older time: only the time tells.
+        std::fs::write(out.join("b/index.html"), "page B").unwrap();
+        let long_ago = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000);
+        set_modified(&out.join("b/index.html"), long_ago);
+        std::fs::remove_file(out.join("c/d/index.html")).unwrap();
+        assert_eq!(build(&out, &SITE).unwrap().files, 3);
+        assert_eq!(site(&out), fresh(&SITE));
+    }
+
+    #[test]
+    fn a_file_becomes_a_folder_and_back_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let as_file = [("index.html", "home"), ("guide", "a file")];
+        let as_folder = [("index.html", "home"), ("guide/index.html", "a page")];
+        build(&out, &as_file).unwrap();
+        let home = identities(&out)["index.html"];
+        for files in [&as_folder, &as_file, &as_folder] {
+            assert_eq!(
+                build(&out, files).unwrap(),
+                Written {
+                    files: 1,
+                    removed: 1
+                }
+            );
+            assert_eq!(site(&out), fresh(files));
+            assert_eq!(identities(&out)["index.html"], home, "updated in place");
+        }
+    }
+
+    #[test]
+    fn a_failed_write_leaves_the_previous_output_as_it_was() {
+        let (dir, out) = built(&SITE);
+        let before = (tree(&out), identities(&out));
+        let too_long = format!("{}/index.html", "x".repeat(300));
+        let next = [
+            ("index.html", "home, edited"),
+            ("a/index.html", "page a"),
+            (too_long.as_str(), "cannot be written"),
+        ];
+        assert!(build(&out, &next).is_err());
+        assert!(
+            before == (tree(&out), identities(&out)),
+            "the output changed"
+        );
+        assert_eq!(dir.path().read_dir().unwrap().count(), 1, "no staging left");
+
+        // And when the whole output would have been replaced.
+        std::fs::write(out.join(MARKER), MARKER_TEXT).unwrap();
+        let before = (tree(&out), identities(&out));
+        assert!(build(&out, &next).is_err());
+        assert!(
+            before == (tree(&out), identities(&out)),
+            "the output changed"
+        );
+        assert_eq!(dir.path().read_dir().unwrap().count(), 1, "no staging left");
+    }
+
+    /// Changes `a/index.html` as a trusted record cannot see: same size, same time.
+    fn edit_unseen(out: &Path) {
+        let target = out.join("a/index.html");
+        let modified = std::fs::metadata(&target).unwrap().modified().unwrap();
+        std::fs::write(&target, "page A").unwrap();
+        set_modified(&target, modified);
+    }
+
+    #[test]
+    fn without_a_valid_record_the_output_is_replaced_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let outside = dir.path().join("outside.html");
+        std::fs::write(&outside, "not casebook's").unwrap();
+        build(&out, &SITE).unwrap();
+        edit_unseen(&out);
+        build(&out, &SITE).unwrap();
+        assert_ne!(site(&out), fresh(&SITE), "a valid record is trusted");
+
+        let corruptions: [fn(&str) -> String; 6] = [
+            |_| MARKER_TEXT.into(),
+            |_| String::new(),
+            |record| record.replace(RECORD_HEADER, "casebook record 0"),
+            |record| record[..record.rfind("end ").unwrap()].into(),
+            |record| record.replace("end 4", "end 5"),
+            |record| record.replace(" a/index.html", " ../outside.html"),
+        ];
+        for corrupt in corruptions {
+            build(&out, &SITE).unwrap();
+            edit_unseen(&out);
+            let record = std::fs::read_to_string(out.join(MARKER)).unwrap();
+            let corrupted = corrupt(&record);
+            assert_ne!(corrupted, record);
+            std::fs::write(out.join(MARKER), &corrupted).unwrap();
+            assert_eq!(build(&out, &SITE).unwrap().files, 4, "{corrupted}");
+            assert_eq!(site(&out), fresh(&SITE), "{corrupted}");
+            assert!(outside.exists());
+        }
+    }
+
+    #[test]
+    fn files_casebook_did_not_write_stay_in_an_updated_output() {
+        let (_dir, out) = built(&SITE);
+        std::fs::write(out.join("c/d/notes.txt"), "mine").unwrap();
+        build(&out, &SITE[..2]).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(out.join("c/d/notes.txt")).unwrap(),
+            "mine"
+        );
+        assert!(!out.join("c/d/index.html").exists());
+        assert!(!out.join("b").exists());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn nothing_is_written_or_removed_through_a_link() {
+        let (dir, out) = built(&SITE);
+        let elsewhere = dir.path().join("elsewhere");
+        std::fs::create_dir_all(&elsewhere).unwrap();
+        std::fs::write(elsewhere.join("index.html"), "not casebook's").unwrap();
+        // `c/d` and `a` become links to a folder outside the output.
+        std::fs::remove_dir_all(out.join("c/d")).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, out.join("c/d")).unwrap();
+        build(&out, &SITE[..3]).unwrap();
+        std::fs::remove_dir_all(out.join("a")).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, out.join("a")).unwrap();
+        build(
+            &out,
+            &[("index.html", "home"), ("a/index.html", "page a, edited")],
+        )
+        .unwrap();
+        assert_eq!(
+            std::fs::read_to_string(elsewhere.join("index.html")).unwrap(),
+            "not casebook's"
+        );
+        assert_eq!(
+            site(&out),
+            fresh(&[("index.html", "home"), ("a/index.html", "page a, edited")])
+        );
+    }
+
+    #[test]
+    fn the_manifest_digests_are_used_and_others_computed() {
+        let files = [file("a.html", "a"), file(crate::manifest::FILE_NAME, "{}")];
+        let manifest = Manifest {
+            files: vec![crate::manifest::FileEntry {
+                path: "a.html".into(),
+                size: 1,
+                sha256: "0".repeat(64),
+            }],
+            ..Manifest::default()
+        };
+        assert_eq!(
+            digests(&files, &manifest),
+            ["0".repeat(64), crate::manifest::sha256(b"{}")]
+        );
     }
 }

@@ -105,13 +105,15 @@ pub fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
-/// Every file under `dir` with its bytes, sorted.
+/// Every file under `dir` with its bytes, sorted, but casebook's marker file: it records when
+/// each file was written, so it differs between two builds of the same site.
 pub fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut files: Vec<(String, Vec<u8>)> = walkdir::WalkDir::new(dir)
         .sort_by_file_name()
         .into_iter()
         .map(Result::unwrap)
         .filter(|e| e.file_type().is_file())
+        .filter(|e| e.path() != dir.join(casebook::output::MARKER))
         .map(|e| {
             (
                 e.path()
