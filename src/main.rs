@@ -232,14 +232,15 @@ fn serve(root: PathBuf, port: u16, bind: std::net::IpAddr, drafts: bool) -> Exit
     options.port = port;
     options.bind = bind;
     options.drafts = drafts;
+    // Write errors are ignored: a server whose terminal or pipe has gone away keeps serving
+    // (`println!` would panic and end the rebuilds).
     options.on_build = Some(Box::new(|report: &casebook::serve::BuildReport| {
+        use std::io::Write;
         if report.failed || report.new_diagnostics {
-            eprint!(
-                "{}",
-                diagnostics::to_human(&report.diagnostics, color_stderr())
-            );
+            let shown = diagnostics::to_human(&report.diagnostics, color_stderr());
+            let _ = std::io::stderr().write_all(shown.as_bytes());
         }
-        println!("{}", report.line());
+        let _ = writeln!(std::io::stdout(), "{}", report.line());
     }));
     let server = match casebook::serve::start(options) {
         Ok(server) => server,

@@ -244,3 +244,61 @@ fn no_search_leaves_out_the_index() {
     assert!(run(&site, &["build"]).status.success());
     assert!(site.public().join("search-index/meta.js").exists());
 }
+
+/// `casebook serve` whose output is no longer read (its terminal or pipe closed) keeps
+/// rebuilding and serving: printing a rebuild's line must not end the rebuilds.
+#[test]
+fn serve_keeps_rebuilding_after_its_output_is_closed() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let fixture = Fixture::copy("basic");
+    let mut child = casebook()
+        .args(["serve", "--port", "0", "--root"])
+        .arg(fixture.root())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // The first build's line, then the address.
+    let address_line = BufReader::new(child.stdout.as_mut().unwrap())
+        .lines()
+        .map_while(Result::ok)
+        .find(|line| line.contains("http://"))
+        .unwrap_or_default();
+    let address = address_line
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .expect("serve prints its address")
+        .to_string();
+    drop(child.stdout.take());
+
+    let page = "content/practices/cold-chain.zh.md";
+    let original = std::fs::read_to_string(fixture.root().join(page)).unwrap();
+    let get = || {
+        let mut stream = std::net::TcpStream::connect(&address).ok()?;
+        write!(
+            stream,
+            "GET /practices/cold-chain/ HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+        )
+        .ok()?;
+        let mut text = String::new();
+        stream.read_to_string(&mut text).ok()?;
+        Some(text)
+    };
+    // Two edits: the first rebuild's line meets the closed pipe, the second shows whether
+    // rebuilding went on.
+    for (n, mark) in ["第一次修改。", "第二次修改。"].iter().enumerate() {
+        fixture.write(page, &format!("{original}\n{mark}\n"));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while !get().is_some_and(|t| t.contains(mark)) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "edit {} was not served after its output closed",
+                n + 1
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
