@@ -3,8 +3,6 @@
 //! everything its result depends on, so a cached result is never stale: a rebuild with a cache
 //! gives the same site as a fresh build (tests/serve.rs checks this after a series of edits).
 
-use crate::content::SourcePage;
-use crate::diagnostics::Diagnostic;
 use crate::markdown;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -14,8 +12,8 @@ pub struct Cache {
     /// Whether to keep results for the next build. A one-off build does not: keeping a copy of
     /// every page would double its memory.
     pub(crate) keep: bool,
-    /// Path under the site root -> (hash of the file's bytes and the languages, what loading gave).
-    pub(crate) sources: HashMap<String, (u64, Result<SourcePage, Diagnostic>)>,
+    /// Path under the site root -> what loading the file gave, and when it was loaded.
+    pub(crate) sources: HashMap<String, crate::content::Loaded>,
     /// Content path -> (hash of body, page path and link targets, the rendered Markdown).
     pub(crate) markdown: HashMap<String, (u64, markdown::Rendered)>,
     /// Output path -> (hash of the context's inputs, the rendered bytes).

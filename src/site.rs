@@ -9,12 +9,14 @@ use crate::schema::{self, Checked, Date, Value};
 use crate::slug::{slugify, term_slugs};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 pub type PageId = usize;
 
 #[derive(Debug)]
 pub struct Page {
-    pub source: SourcePage,
+    /// Shared with the load cache: a rebuild does not copy every file's text.
+    pub source: Arc<SourcePage>,
     /// Index into `Config::collections`; `None` for a standalone page such as `about.md`.
     pub collection: Option<usize>,
     pub checked: Checked,
@@ -116,7 +118,7 @@ impl Site {
 /// checked.
 pub fn build(
     config: Config,
-    sources: Vec<SourcePage>,
+    sources: Vec<Arc<SourcePage>>,
     include_drafts: bool,
 ) -> (Site, Vec<Diagnostic>) {
     let standalone = schema::standalone_fields();
@@ -148,7 +150,7 @@ pub fn build(
         diagnostics.extend(found);
         match page {
             Some(page) if page.checked.draft && !include_drafts => {
-                left_out_drafts.push(page.source.content_path)
+                left_out_drafts.push(page.source.content_path.clone())
             }
             Some(page) => pages.push(page),
             None => {}
@@ -176,7 +178,7 @@ pub fn build(
 
 /// A page with its URL, title and date, not yet linked to the others.
 fn new_page(
-    source: SourcePage,
+    source: Arc<SourcePage>,
     collection: Option<usize>,
     checked: Checked,
     config: &Config,

@@ -7,7 +7,10 @@ use crate::config::Config;
 use crate::diagnostics::Diagnostic;
 use front_matter::Positions;
 use rayon::prelude::*;
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 pub const CONTENT_DIR: &str = "content";
 
@@ -37,16 +40,17 @@ impl SourcePage {
 }
 
 /// The Markdown files under `content/`, sorted by path, and the problems found reading them.
-pub fn load(root: &Path, config: &Config) -> (Vec<SourcePage>, Vec<Diagnostic>) {
+pub fn load(root: &Path, config: &Config) -> (Vec<Arc<SourcePage>>, Vec<Diagnostic>) {
     load_cached(root, config, &mut Cache::default())
 }
 
-/// `load`, reusing the pages of `cache` whose files have not changed (by their bytes).
+/// `load`, reusing the pages of `cache` whose files have not changed: known by their size, time
+/// and inode without reading them, or else by their bytes.
 pub fn load_cached(
     root: &Path,
     config: &Config,
     cache: &mut Cache,
-) -> (Vec<SourcePage>, Vec<Diagnostic>) {
+) -> (Vec<Arc<SourcePage>>, Vec<Diagnostic>) {
     let content_root = root.join(CONTENT_DIR);
     let mut diagnostics = Vec::new();
     let mut files: Vec<(String, PathBuf)> = Vec::new();
@@ -94,48 +98,128 @@ pub fn load_cached(
 
     // The file name's language depends on the declared languages: part of every page's key.
     let languages: Vec<&str> = config.languages.iter().map(|l| l.code.as_str()).collect();
-    let read: Vec<(u64, Option<Result<SourcePage, Diagnostic>>)> = files
+    let languages_key = crate::cache::key((&languages, &config.default_language));
+    let started = SystemTime::now();
+    let read: Vec<Option<Loaded>> = files
         .par_iter()
         .map(|(file, path)| {
+            let stamp = Stamp::of(path);
+            let previous = cache.sources.get(file);
+            // Unchanged when its size, time and inode are as last loaded, and it was last written
+            // well before that load began (so an edit in the same clock tick cannot hide).
+            if let (Some(previous), Some(stamp)) = (previous, &stamp)
+                && previous.stamp.as_ref() == Some(stamp)
+                && previous.languages_key == languages_key
+                && previous
+                    .read_at
+                    .duration_since(stamp.modified)
+                    .is_ok_and(|d| d > RACY)
+            {
+                return None;
+            }
             let bytes = match std::fs::read(path) {
                 Ok(bytes) => bytes,
                 Err(e) => {
-                    return (
-                        0,
-                        Some(Err(Diagnostic::error(file, format!("cannot read: {e}")))),
-                    );
+                    let d = Diagnostic::error(file, format!("cannot read: {e}"));
+                    return Some(Loaded::new(0, stamp, started, languages_key, Err(d)));
                 }
             };
-            let key = crate::cache::key((&bytes, &languages, &config.default_language));
-            match cache.sources.get(file) {
-                Some((cached, _)) if *cached == key => (key, None),
-                _ => (
-                    key,
-                    Some(read_page(&content_root, file, path, bytes, config)),
-                ),
+            let key = crate::cache::key(&bytes);
+            match previous {
+                Some(p) if p.key == key && p.languages_key == languages_key => Some(Loaded {
+                    stamp,
+                    read_at: started,
+                    ..p.clone()
+                }),
+                _ => {
+                    let result = read_page(&content_root, file, path, bytes, config).map(Arc::new);
+                    Some(Loaded::new(key, stamp, started, languages_key, result))
+                }
             }
         })
         .collect();
     let mut pages = Vec::with_capacity(read.len());
-    for ((file, _), (key, fresh)) in files.iter().zip(read) {
+    for ((file, _), fresh) in files.iter().zip(read) {
         let result = match fresh {
-            Some(result) => {
+            Some(loaded) => {
+                let result = loaded.result.clone();
                 if cache.keep {
-                    cache.sources.insert(file.clone(), (key, result.clone()));
+                    cache.sources.insert(file.clone(), loaded);
                 }
                 result
             }
-            None => cache.sources[file].1.clone(),
+            None => cache.sources[file].result.clone(),
         };
         match result {
             Ok(page) => pages.push(page),
             Err(d) => diagnostics.push(d),
         }
     }
-    cache
-        .sources
-        .retain(|file, _| files.iter().any(|(f, _)| f == file));
+    if cache.keep {
+        let present: HashSet<&str> = files.iter().map(|(f, _)| f.as_str()).collect();
+        cache
+            .sources
+            .retain(|file, _| present.contains(file.as_str()));
+    }
     (pages, diagnostics)
+}
+
+/// How long before a load a file must have been written for its time stamp to be trusted.
+const RACY: Duration = Duration::from_secs(1);
+
+/// What loading a file gave, kept by serve for the next rebuild.
+#[derive(Clone)]
+pub struct Loaded {
+    /// Hash of the file's bytes.
+    key: u64,
+    stamp: Option<Stamp>,
+    /// When the load that read it began.
+    read_at: SystemTime,
+    /// Hash of the declared languages, which decide a file name's language.
+    languages_key: u64,
+    result: Result<Arc<SourcePage>, Diagnostic>,
+}
+
+impl Loaded {
+    fn new(
+        key: u64,
+        stamp: Option<Stamp>,
+        read_at: SystemTime,
+        languages_key: u64,
+        result: Result<Arc<SourcePage>, Diagnostic>,
+    ) -> Self {
+        Loaded {
+            key,
+            stamp,
+            read_at,
+            languages_key,
+            result,
+        }
+    }
+}
+
+/// A file's size, modification time and identity: what tells, without reading it, that a file
+/// is as it was.
+#[derive(Clone, PartialEq, Eq)]
+struct Stamp {
+    len: u64,
+    modified: SystemTime,
+    inode: u64,
+}
+
+impl Stamp {
+    fn of(path: &Path) -> Option<Stamp> {
+        let metadata = std::fs::metadata(path).ok()?;
+        #[cfg(unix)]
+        let inode = std::os::unix::fs::MetadataExt::ino(&metadata);
+        #[cfg(not(unix))]
+        let inode = 0;
+        Some(Stamp {
+            len: metadata.len(),
+            modified: metadata.modified().ok()?,
+            inode,
+        })
+    }
 }
 
 fn is_hidden(name: &std::ffi::OsStr) -> bool {
@@ -254,6 +338,44 @@ mod tests {
             "title: T\nbase_url: /\ndefault_language: zh\nlanguages:\n  - {code: zh, name: 中文}\n  - {code: en, name: English}\n",
         )
         .unwrap()
+    }
+
+    /// Loads `content/a.md` of `root` through `cache` and returns its title line.
+    fn title_loaded(root: &Path, cache: &mut Cache) -> String {
+        let (pages, diagnostics) = load_cached(root, &config(), cache);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        pages[0].text.lines().nth(1).unwrap().to_string()
+    }
+
+    #[test]
+    fn a_cached_load_sees_every_edit_its_time_stamp_could_hide() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("content/a.md");
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        let mut cache = Cache::persistent();
+        std::fs::write(&file, "---\ntitle: one\n---\n").unwrap();
+        assert_eq!(title_loaded(dir.path(), &mut cache), "title: one");
+
+        let set_time = |path: &Path, time: SystemTime| {
+            let f = std::fs::File::options().write(true).open(path).unwrap();
+            f.set_modified(time).unwrap();
+        };
+        // The same size, written within the same clock tick as the first (the same time stamp).
+        let first = std::fs::metadata(&file).unwrap().modified().unwrap();
+        std::fs::write(&file, "---\ntitle: two\n---\n").unwrap();
+        set_time(&file, first);
+        assert_eq!(title_loaded(dir.path(), &mut cache), "title: two");
+
+        // An old file is trusted by its stamp; a save through a new file (another inode) with
+        // the old time stamp and size is still seen.
+        let old = SystemTime::now() - Duration::from_secs(3600);
+        set_time(&file, old);
+        assert_eq!(title_loaded(dir.path(), &mut cache), "title: two");
+        let saved = dir.path().join("content/.a.md.tmp");
+        std::fs::write(&saved, "---\ntitle: six\n---\n").unwrap();
+        set_time(&saved, old);
+        std::fs::rename(&saved, &file).unwrap();
+        assert_eq!(title_loaded(dir.path(), &mut cache), "title: six");
     }
 
     #[test]
