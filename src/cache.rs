@@ -20,8 +20,8 @@ pub struct Cache {
     pub(crate) outputs: HashMap<String, (u64, Vec<u8>)>,
     /// The compiled templates and the hash of the theme they came from.
     pub(crate) templates: Option<(u64, tera::Tera)>,
-    /// Term counts of the search index's documents.
-    pub(crate) search: crate::search::CountCache,
+    /// What the search index reuses: documents' terms and files.
+    pub(crate) search: crate::search::Cache,
 }
 
 impl Cache {
