@@ -17,7 +17,7 @@ pub struct Cache {
     /// Content path -> (hash of body, page path and link targets, the rendered Markdown).
     pub(crate) markdown: HashMap<String, (u64, markdown::Rendered)>,
     /// Output path -> (hash of the context's inputs, the rendered bytes).
-    pub(crate) outputs: HashMap<String, (u64, Vec<u8>)>,
+    pub(crate) outputs: HashMap<String, (u64, bytes::Bytes)>,
     /// The compiled templates and the hash of the theme they came from.
     pub(crate) templates: Option<(u64, tera::Tera)>,
     /// What the search index reuses: documents' terms and files.

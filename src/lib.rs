@@ -210,7 +210,7 @@ pub fn render_cached(
         .iter()
         .map(|(path, file)| render::OutputFile {
             path: path.clone(),
-            bytes: file.bytes.clone(),
+            bytes: file.bytes.clone().into(),
         })
         .filter(|s| !files.iter().any(|f| f.path == s.path))
         .collect();
@@ -233,7 +233,7 @@ pub fn render_cached(
     if options.manifest.is_none() && !options.serve_mode {
         all.push(render::OutputFile {
             path: manifest::FILE_NAME.into(),
-            bytes: manifest::to_json(&manifest),
+            bytes: manifest::to_json(&manifest).into(),
         });
     }
     (

@@ -162,7 +162,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = |p: &str, b: &str| OutputFile {
             path: p.into(),
-            bytes: b.as_bytes().to_vec(),
+            bytes: b.as_bytes().to_vec().into(),
         };
         let files = [
             file("a.html", "a"),

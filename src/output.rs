@@ -456,7 +456,7 @@ fn update(
         staging,
         changed
             .iter()
-            .map(|&i| (&new.relative[i], &new.files[i].bytes)),
+            .map(|&i| (&new.relative[i], &new.files[i].bytes[..])),
     )?;
 
     let marker = output.join(MARKER);
@@ -519,7 +519,9 @@ fn replace(
 ) -> Result<Written, Diagnostic> {
     let stamps = stage(
         staging,
-        new.relative.iter().zip(new.files.iter().map(|f| &f.bytes)),
+        new.relative
+            .iter()
+            .zip(new.files.iter().map(|f| &f.bytes[..])),
     )?;
     let marker = staging.join(MARKER);
     if let Err(e) = std::fs::write(&marker, Record::marker_text(new, &stamps)) {
@@ -552,11 +554,11 @@ fn replace(
 /// by the next build) and returns their stamps, in order. On an error the folder is removed.
 fn stage<'a>(
     staging: &Path,
-    files: impl Iterator<Item = (&'a PathBuf, &'a Vec<u8>)>,
+    files: impl Iterator<Item = (&'a PathBuf, &'a [u8])>,
 ) -> Result<Vec<Stamp>, Diagnostic> {
     std::fs::create_dir_all(staging).map_err(|e| io_error("create the folder", staging, e))?;
     let files: Vec<(PathBuf, &[u8])> = files
-        .map(|(path, bytes)| (staging.join(path), bytes.as_slice()))
+        .map(|(path, bytes)| (staging.join(path), bytes))
         .collect();
     let result: Result<Vec<Stamp>, Diagnostic> = (|| {
         let marker = staging.join(MARKER);
@@ -682,7 +684,7 @@ mod tests {
         let out = dir.path().join("public");
         let file = |p: &str, b: &str| OutputFile {
             path: p.into(),
-            bytes: b.as_bytes().to_vec(),
+            bytes: b.as_bytes().to_vec().into(),
         };
         write(
             &out,
@@ -706,7 +708,7 @@ mod tests {
     fn file(path: &str, text: &str) -> OutputFile {
         OutputFile {
             path: path.into(),
-            bytes: text.as_bytes().to_vec(),
+            bytes: text.as_bytes().to_vec().into(),
         }
     }
 

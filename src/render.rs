@@ -6,6 +6,7 @@ use crate::diagnostics::Diagnostic;
 use crate::schema::{Date, Value};
 use crate::site::{Page, PageId, Site};
 use crate::theme::Theme;
+use bytes::Bytes;
 use rayon::prelude::*;
 use serde_json::{Map, Value as Json, json};
 use std::collections::{BTreeMap, HashMap};
@@ -16,7 +17,8 @@ use tera::{Context, Kwargs, State, Tera, Value as TeraValue};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutputFile {
     pub path: String,
-    pub bytes: Vec<u8>,
+    /// Shared, not copied, between the serve cache, the served site and the next rebuild.
+    pub bytes: Bytes,
 }
 
 /// Options that change what is rendered, not what is read.
@@ -258,7 +260,7 @@ pub fn render_site(
     theme: &Theme,
     tera: &Tera,
     options: &RenderOptions,
-    cache: Option<&mut HashMap<String, (u64, Vec<u8>)>>,
+    cache: Option<&mut HashMap<String, (u64, Bytes)>>,
 ) -> (Vec<OutputFile>, Vec<Diagnostic>) {
     let views = Views::new(site, theme, options);
     let mut jobs: Vec<Job> = Vec::new();
@@ -321,7 +323,7 @@ pub fn render_site(
     let base = &site.config.base_url;
     files.push(OutputFile {
         path: "robots.txt".into(),
-        bytes: format!("User-agent: *\nAllow: /\n\nSitemap: {base}sitemap.xml\n").into_bytes(),
+        bytes: format!("User-agent: *\nAllow: /\n\nSitemap: {base}sitemap.xml\n").into(),
     });
     (files, diagnostics)
 }
@@ -332,7 +334,7 @@ fn run_jobs(
     tera: &Tera,
     theme: &Theme,
     keys: Option<&CacheKeys>,
-    previous: Option<&HashMap<String, (u64, Vec<u8>)>>,
+    previous: Option<&HashMap<String, (u64, Bytes)>>,
 ) -> Vec<JobResult> {
     jobs.into_par_iter()
         .map(|job| {
@@ -351,7 +353,7 @@ fn run_jobs(
             let rendered = match tera.render(&job.template, &(job.context)()) {
                 Ok(text) => Ok(OutputFile {
                     path: job.output,
-                    bytes: text.into_bytes(),
+                    bytes: text.into(),
                 }),
                 Err(e) => Err(template_diagnostics(&e, theme)),
             };

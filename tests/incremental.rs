@@ -12,7 +12,7 @@ fn files(rendered: Option<casebook::Rendered>) -> Vec<(String, Vec<u8>)> {
         .expect("builds")
         .files
         .into_iter()
-        .map(|f| (f.path, f.bytes))
+        .map(|f| (f.path, f.bytes.to_vec()))
         .collect();
     files.sort();
     files

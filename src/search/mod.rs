@@ -252,7 +252,7 @@ fn script_with(name: &str, size: usize, write: impl FnOnce(&mut Vec<u8>)) -> Out
     bytes.extend_from_slice(AFTER.as_bytes());
     OutputFile {
         path: format!("{DIR}{name}.js"),
-        bytes,
+        bytes: bytes.into(),
     }
 }
 

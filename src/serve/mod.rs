@@ -255,7 +255,7 @@ impl Drop for Server {
 }
 
 /// The site's files by output path.
-type Files = HashMap<String, Vec<u8>>;
+type Files = HashMap<String, bytes::Bytes>;
 
 /// What is being served: the last good build, and the errors of the latest build if it failed.
 struct Snapshot {

@@ -229,11 +229,17 @@ fn render(
     })
 }
 
+/// Whether two outputs hold the same bytes: at once when both are the cached rendering (most
+/// files after an edit), else by comparing them.
+fn same_bytes(a: &bytes::Bytes, b: &bytes::Bytes) -> bool {
+    (a.as_ptr() == b.as_ptr() && a.len() == b.len()) || a == b
+}
+
 /// Output paths added, removed or changed between two builds, sorted.
 fn changed_outputs(old: &Files, new: &Files) -> Vec<String> {
     let mut changed: Vec<String> = new
         .iter()
-        .filter(|(path, bytes)| old.get(*path) != Some(bytes))
+        .filter(|(path, bytes)| !old.get(*path).is_some_and(|o| same_bytes(o, bytes)))
         .map(|(path, _)| path.clone())
         .chain(old.keys().filter(|p| !new.contains_key(*p)).cloned())
         .collect();
@@ -248,7 +254,7 @@ mod tests {
     fn files(entries: &[(&str, &str)]) -> Files {
         entries
             .iter()
-            .map(|(p, b)| (p.to_string(), b.as_bytes().to_vec()))
+            .map(|(p, b)| (p.to_string(), b.as_bytes().to_vec().into()))
             .collect()
     }
 
