@@ -2,7 +2,7 @@
 //! and the layout of the shard files.
 mod common;
 
-use casebook::search::{shard, stem, tokenize};
+use casebook::search::{self, shard, stem, tokenize};
 use common::Fixture;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -397,4 +397,80 @@ fn rewrite_the_shared_vectors() {
     let out =
         serde_json::json!({"tokenize": tokenize, "stem": stem, "fnv": fnv, "numbers": numbers});
     std::fs::write(path, serde_json::to_string_pretty(&out).unwrap() + "\n").unwrap();
+}
+
+/// serve's rebuilds reuse the previous index: after any sequence of edits, additions and
+/// removals, the index they make is byte for byte the one a fresh build makes.
+#[test]
+fn a_cached_rebuild_makes_the_index_of_a_fresh_build() {
+    let site = Fixture::copy("search");
+    let mut cache = search::Cache::default();
+    let mut rebuild = |what: &str| {
+        let (rendered, diagnostics) = casebook::render(&casebook::BuildOptions::new(site.root()));
+        let rendered = rendered.unwrap_or_else(|| panic!("{what}: {diagnostics:?}"));
+        let cached = search::build_cached(&rendered.site, Some(&mut cache));
+        let fresh = search::build(&rendered.site);
+        assert_eq!(
+            cached.iter().map(|f| &f.path).collect::<Vec<_>>(),
+            fresh.iter().map(|f| &f.path).collect::<Vec<_>>(),
+            "{what}: the same files"
+        );
+        for (cached, fresh) in cached.iter().zip(&fresh) {
+            assert!(cached == fresh, "{what}: {} differs", cached.path);
+        }
+        cache.updated_in_place()
+    };
+    let practice = |name: &str| site.root().join("content/practices").join(name);
+    let original = |name: &str| std::fs::read_to_string(practice(name)).unwrap();
+    let edit = |name: &str, from: &str, to: &str| {
+        let text = original(name);
+        assert!(text.contains(from), "{name} has {from:?}");
+        site.write(
+            &format!("content/practices/{name}"),
+            &text.replacen(from, to, 1),
+        );
+    };
+
+    assert!(!rebuild("the first build"));
+    // A word for another keeps the documents and their lengths: the index is updated in place.
+    edit("monitoring.en.md", "humidity", "pressure");
+    assert!(rebuild("a word for a new word"));
+    edit("monitoring.en.md", "pressure", "temperature");
+    assert!(rebuild("a word for one the index has"));
+    edit("government.zh.md", "群众", "企业");
+    assert!(rebuild("Chinese words"));
+    edit(
+        "government.en.md",
+        "title: Standardized",
+        "title: Monitored",
+    );
+    assert!(rebuild("a word of a title"));
+    edit(
+        "government.en.md",
+        "tags: [digital]",
+        "tags: [digital, cold chain]",
+    );
+    rebuild("a tag");
+    edit(
+        "counties.zh.md",
+        "## 背景",
+        "## 背景\n\n新的一段：县域冷链物流标准化，Zabbix 监控。",
+    );
+    rebuild("a new paragraph");
+
+    // Documents added, removed and reordered renumber them: the index is built anew.
+    site.write(
+        "content/practices/seeds.en.md",
+        "---\ntitle: Seed logistics\naspect: logistics\nregion: Zhejiang\ndate: 2025-02-01\n\
+         summary: Seeds by cold chain.\n---\nSeeds travel by cold chain, standardized.\n",
+    );
+    assert!(!rebuild("a practice added"));
+    edit("seeds.en.md", "travel", "move");
+    assert!(rebuild("the new practice edited"));
+    edit("monitoring.zh.md", "date: 2021-03-02", "date: 2026-01-01");
+    assert!(!rebuild("a practice moved by its date"));
+    std::fs::remove_file(practice("government.en.md")).unwrap();
+    assert!(!rebuild("a practice removed"));
+    edit("seeds.en.md", "move", "standardizing");
+    assert!(rebuild("an edit after all that"));
 }

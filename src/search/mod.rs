@@ -15,7 +15,11 @@
 //!
 //! Documents are numbered by language (in the site's order), then newest first, so that a
 //! language is a range of ids and id order lists a facet newest first.
-//! The formats are described in docs/search.md.
+//!
+//! `serve` passes a [`Cache`]: a rebuild then counts the terms of changed documents only and,
+//! while the documents and the index's global figures stay the same, updates the previous
+//! inverted index in place instead of building it again. The formats, and why the result is
+//! always that of a fresh build, are described in docs/search.md.
 
 pub mod shard;
 pub mod stem;
@@ -28,7 +32,7 @@ use crate::site::{Page, PageId, Site};
 use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::{Map, Value as Json, json};
-use shard::{DocTerms, Fields, Index};
+use shard::{DocTerms, Fields, Index, Plan};
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -74,17 +78,44 @@ pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
 /// What a rebuild reuses from the previous one: serve keeps it in its `Cache`.
 #[derive(Default)]
 pub struct Cache {
-    /// By source file: the document's terms and file, with what they were made from.
-    docs: HashMap<String, CachedDoc>,
+    last: Option<Last>,
+    updated: bool,
+}
+
+impl Cache {
+    /// Whether the last build updated the previous build's inverted index in place, rather than
+    /// building it anew (for tests).
+    pub fn updated_in_place(&self) -> bool {
+        self.updated
+    }
+}
+
+impl CachedDoc {
+    /// The data of the document's file.
+    fn data(&self) -> &[u8] {
+        let bytes = &self.file.bytes;
+        &bytes[script_start(&format!("d/{}", self.id))..bytes.len() - SCRIPT_END.len()]
+    }
+}
+
+/// The previous build: its documents, its inverted index and the files made of it.
+struct Last {
+    /// The documents' source files, by id.
+    sources: Vec<String>,
+    docs: Vec<CachedDoc>,
+    index: Index,
+    shards: Vec<OutputFile>,
+    prefixes: Vec<OutputFile>,
 }
 
 struct CachedDoc {
     /// `fingerprint` of the document's fields.
     fields: u64,
     terms: Arc<DocTerms>,
-    /// The document's file without its `register` call (its id may change), and the length of
-    /// the part before the text, which is compared as it is.
-    json: Arc<Vec<u8>>,
+    /// The document's file, written for this id.
+    id: u32,
+    file: OutputFile,
+    /// The length of the data before the text, which is compared as it is.
     head: usize,
 }
 
@@ -93,54 +124,34 @@ pub fn build(site: &Site) -> Vec<OutputFile> {
     build_cached(site, None)
 }
 
-/// `build`, reusing from `cache` the terms and files of documents that did not change since the
-/// build that filled it.
+/// `build`, reusing from `cache` what did not change since the build that filled it: the
+/// terms and files of unchanged documents and, while the documents are the same ones in the
+/// same order, the inverted index, updated for the documents that changed.
 pub fn build_cached(site: &Site, cache: Option<&mut Cache>) -> Vec<OutputFile> {
     let order = document_order(site);
     let pages: Vec<&Page> = order.iter().map(|&id| &site.pages[id]).collect();
-    let (index, documents) = match cache {
+    let (mut files, shards) = match cache {
         None => {
             let terms: Vec<DocTerms> = pages
                 .par_iter()
                 .map(|page| shard::count_terms(&page_fields(site, page)))
                 .collect();
-            let index = Index::build(&terms.iter().collect::<Vec<_>>());
-            let documents: Vec<OutputFile> = pages
-                .par_iter()
-                .enumerate()
-                .map(|(doc, page)| {
-                    let text = &page.rendered.text;
-                    script_with(&format!("d/{doc}"), text.len() + 512, |out| {
-                        write_document(out, &document_head(site, page), text)
-                    })
+            let mut index = Index::build(&terms.iter().collect::<Vec<_>>());
+            let mut files = Vec::new();
+            write_shards(&mut index, &mut files);
+            files.extend(prefixes(
+                index.words().expect("a new index lists its words"),
+            ));
+            files.par_extend(pages.par_iter().enumerate().map(|(doc, page)| {
+                let text = &page.rendered.text;
+                script_with(&format!("d/{doc}"), text.len() + 512, |out| {
+                    write_document(out, &document_head(site, page), text)
                 })
-                .collect();
-            (index, documents)
+            }));
+            (files, index.plan.shards)
         }
-        Some(cache) => {
-            let docs: Vec<CachedDoc> = pages
-                .par_iter()
-                .map(|page| cached_document(site, page, cache.docs.get(&page.source.file)))
-                .collect();
-            let index = Index::build(&docs.iter().map(|d| &*d.terms).collect::<Vec<_>>());
-            let documents = docs
-                .par_iter()
-                .enumerate()
-                .map(|(doc, cached)| script(&format!("d/{doc}"), &cached.json))
-                .collect();
-            cache.docs = pages
-                .iter()
-                .map(|page| page.source.file.clone())
-                .zip(docs)
-                .collect();
-            (index, documents)
-        }
+        Some(cache) => cached_files(site, &pages, cache),
     };
-    let mut files: Vec<OutputFile> = (0..index.plan.shards)
-        .map(|n| script(&format!("s/{n}"), index.shard(n)))
-        .collect();
-    files.extend(prefixes(index.words()));
-    files.extend(documents);
     let mut doc_of = vec![u32::MAX; site.pages.len()];
     for (doc, &id) in order.iter().enumerate() {
         doc_of[id] = doc as u32;
@@ -148,13 +159,100 @@ pub fn build_cached(site: &Site, cache: Option<&mut Cache>) -> Vec<OutputFile> {
     for (t, facet) in facets(site, &doc_of).into_iter().enumerate() {
         files.push(script(&format!("f/{t}"), facet.to_string().as_bytes()));
     }
-    let meta = meta(site, &order, index.plan.shards).to_string();
+    let meta = meta(site, &order, shards).to_string();
     files.push(script("meta", meta.as_bytes()));
     files
 }
 
+/// The shards, prefixes and documents of the index, with the number of shards.
+fn cached_files(site: &Site, pages: &[&Page], cache: &mut Cache) -> (Vec<OutputFile>, u32) {
+    let last = cache.last.take();
+    let same_documents = last
+        .as_ref()
+        .is_some_and(|last| (last.sources.iter()).eq(pages.iter().map(|page| &page.source.file)));
+    // The previous version of each document: at the same id, or found by its source file
+    // when documents were added, removed or reordered.
+    let by_source: HashMap<&str, &CachedDoc> = match &last {
+        Some(last) if !same_documents => last
+            .sources
+            .iter()
+            .map(String::as_str)
+            .zip(&last.docs)
+            .collect(),
+        _ => HashMap::new(),
+    };
+    let docs: Vec<CachedDoc> = pages
+        .par_iter()
+        .enumerate()
+        .map(|(id, page)| {
+            let previous = match &last {
+                Some(last) if same_documents => Some(&last.docs[id]),
+                _ => by_source.get(page.source.file.as_str()).copied(),
+            };
+            cached_document(site, page, id as u32, previous)
+        })
+        .collect();
+    drop(by_source);
+    let terms: Vec<&DocTerms> = docs.iter().map(|d| &*d.terms).collect();
+    let (mut index, sources, mut shards, prefixes) = match last {
+        // The same documents in the same order, and the same global figures: every posting of
+        // an unchanged document is as it was.
+        Some(mut last) if same_documents && last.index.plan == Plan::of(&terms) => {
+            for (id, (doc, old)) in docs.iter().zip(&last.docs).enumerate() {
+                if !Arc::ptr_eq(&doc.terms, &old.terms) {
+                    last.index.update(id as u32, &old.terms, &doc.terms);
+                }
+            }
+            cache.updated = true;
+            (last.index, last.sources, last.shards, last.prefixes)
+        }
+        _ => {
+            cache.updated = false;
+            let sources = pages.iter().map(|page| page.source.file.clone());
+            (
+                Index::build(&terms),
+                sources.collect(),
+                Vec::new(),
+                Vec::new(),
+            )
+        }
+    };
+    write_shards(&mut index, &mut shards);
+    let prefixes = match index.words() {
+        Some(words) => self::prefixes(words),
+        None => prefixes,
+    };
+    let mut files = shards.clone();
+    files.extend(prefixes.iter().cloned());
+    files.extend(docs.iter().map(|doc| doc.file.clone()));
+    let count = index.plan.shards;
+    cache.last = Some(Last {
+        sources,
+        docs,
+        index,
+        shards,
+        prefixes,
+    });
+    (files, count)
+}
+
+/// Brings `files` (the shards' files, or none) up to date with `index`: the shards it rewrites.
+fn write_shards(index: &mut Index, files: &mut Vec<OutputFile>) {
+    let written = index.write();
+    if files.len() != index.plan.shards as usize {
+        *files = (0..index.plan.shards)
+            .into_par_iter()
+            .map(|n| script(&format!("s/{n}"), index.shard(n)))
+            .collect();
+    } else {
+        for n in written {
+            files[n as usize] = script(&format!("s/{n}"), index.shard(n));
+        }
+    }
+}
+
 /// A document's terms and file: from the previous build when what they are made of is unchanged.
-fn cached_document(site: &Site, page: &Page, previous: Option<&CachedDoc>) -> CachedDoc {
+fn cached_document(site: &Site, page: &Page, id: u32, previous: Option<&CachedDoc>) -> CachedDoc {
     let fields = page_fields(site, page);
     let key = fingerprint(&fields);
     let head = document_head(site, page);
@@ -163,18 +261,24 @@ fn cached_document(site: &Site, page: &Page, previous: Option<&CachedDoc>) -> Ca
         Some(p) => p.terms.clone(),
         None => Arc::new(shard::count_terms(&fields)),
     };
-    let json = match previous {
-        Some(p) if p.json[..p.head] == head[..] => p.json.clone(),
+    let name = format!("d/{id}");
+    let file = match previous {
+        Some(p) if p.data()[..p.head] == head[..] => match p.id == id {
+            true => p.file.clone(),
+            false => script(&name, p.data()),
+        },
         _ => {
-            let mut json = Vec::with_capacity(page.rendered.text.len() + 512);
-            write_document(&mut json, &head, &page.rendered.text);
-            Arc::new(json)
+            let text = &page.rendered.text;
+            script_with(&name, text.len() + 512, |out| {
+                write_document(out, &head, text)
+            })
         }
     };
     CachedDoc {
         fields: key,
         terms,
-        json,
+        id,
+        file,
         head: head.len(),
     }
 }
@@ -227,11 +331,16 @@ fn prefixes(mut words: Vec<(String, u32)>) -> Vec<OutputFile> {
     words
         .chunk_by(|a, b| a.0[..2] == b.0[..2])
         .map(|group| {
-            let list: Vec<Json> = group.iter().map(|(w, n)| json!([w, n])).collect();
-            script(
-                &format!("p/{}", &group[0].0[..2]),
-                Json::Array(list).to_string().as_bytes(),
-            )
+            let size = group.iter().map(|(w, _)| w.len() + 10).sum();
+            script_with(&format!("p/{}", &group[0].0[..2]), size, |out| {
+                out.push(b'[');
+                for (i, (word, documents)) in group.iter().enumerate() {
+                    // Words are letters and digits: nothing a JSON string escapes.
+                    let comma = if i == 0 { "" } else { "," };
+                    out.extend_from_slice(format!("{comma}[\"{word}\",{documents}]").as_bytes());
+                }
+                out.push(b']');
+            })
         })
         .collect()
 }
@@ -240,16 +349,22 @@ fn script(name: &str, data: &[u8]) -> OutputFile {
     script_with(name, data.len(), |out| out.extend_from_slice(data))
 }
 
+const SCRIPT_START: &str = "window.__casebookSearch.register(\"";
+const SCRIPT_END: &str = ");\n";
+
+/// Where the data of script `name` starts.
+fn script_start(name: &str) -> usize {
+    SCRIPT_START.len() + name.len() + 2
+}
+
 /// A script of the index whose data `write` appends (about `size` bytes of it).
 fn script_with(name: &str, size: usize, write: impl FnOnce(&mut Vec<u8>)) -> OutputFile {
-    const BEFORE: &str = "window.__casebookSearch.register(\"";
-    const AFTER: &str = ");\n";
-    let mut bytes = Vec::with_capacity(BEFORE.len() + name.len() + 2 + size + AFTER.len());
-    bytes.extend_from_slice(BEFORE.as_bytes());
+    let mut bytes = Vec::with_capacity(script_start(name) + size + SCRIPT_END.len());
+    bytes.extend_from_slice(SCRIPT_START.as_bytes());
     bytes.extend_from_slice(name.as_bytes());
     bytes.extend_from_slice(b"\",");
     write(&mut bytes);
-    bytes.extend_from_slice(AFTER.as_bytes());
+    bytes.extend_from_slice(SCRIPT_END.as_bytes());
     OutputFile {
         path: format!("{DIR}{name}.js"),
         bytes: bytes.into(),

@@ -274,8 +274,10 @@ fn pack(first: char, second: Option<char>) -> u64 {
     ((first as u64) << 21) | second.map_or(0, |s| s as u64)
 }
 
-/// The global figures every impact depends on: the number of shards, of documents, and the
-/// average body length. An index can be updated in place only while they stay the same.
+/// The global figures every posting depends on: the number of shards, of documents, and the
+/// average body length. An index can be updated in place only while they stay the same, so the
+/// two that every edit moves are rounded to a few significant bits: an edit of one document
+/// rarely changes them.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Plan {
     pub shards: u32,
@@ -287,15 +289,14 @@ impl Plan {
     /// The plan of an index of `docs` (in document id order).
     pub fn of(docs: &[&DocTerms]) -> Plan {
         let postings: usize = docs.iter().map(|d| d.entries.len()).sum();
-        let shards = (postings * BYTES_PER_POSTING)
-            .div_ceil(TARGET_SHARD_BYTES)
-            .clamp(1, 4096) as u32;
+        let shards = (postings * BYTES_PER_POSTING).div_ceil(TARGET_SHARD_BYTES);
         let average =
             docs.iter().map(|d| d.body_len as f32).sum::<f32>() / docs.len().max(1) as f32;
         Plan {
-            shards,
+            shards: round_up_to_three_bits(shards).clamp(1, 4096) as u32,
             docs: docs.len() as f32,
-            average_body: average.max(1.0),
+            // Within 1/32 below the average: keep six significant bits of the float.
+            average_body: f32::from_bits(average.max(1.0).to_bits() & !((1 << 18) - 1)),
         }
     }
 
@@ -310,10 +311,22 @@ impl Plan {
     }
 }
 
+/// `n` rounded up to a number with at most three significant bits (…, 8, 10, 12, 14, 16, 20, …),
+/// at most a quarter more.
+fn round_up_to_three_bits(n: usize) -> usize {
+    let shift = (usize::BITS - n.leading_zeros()).saturating_sub(3);
+    n.div_ceil(1 << shift) << shift
+}
+
 /// The inverted index: for each shard, its terms with their postings, and the shard's data.
 pub struct Index {
     pub plan: Plan,
+    /// Each document's body length normalization, by id.
+    norms: Vec<f32>,
     shards: Vec<Shard>,
+    /// Whether a word was added, removed or changed its document count since `words` was last
+    /// called.
+    words_changed: bool,
 }
 
 struct Shard {
@@ -321,6 +334,8 @@ struct Shard {
     rows: Vec<Row>,
     /// The JSON object `{term: postings}`.
     data: Vec<u8>,
+    /// Whether `rows` changed since `data` was written.
+    stale: bool,
 }
 
 /// A term's postings: document ids ascending, each with the term's counts per field.
@@ -426,30 +441,126 @@ impl Index {
             .map(|_| Shard {
                 rows: Vec::new(),
                 data: Vec::new(),
+                stale: true,
             })
             .collect();
         for (n, row) in rows.into_iter().flatten() {
             shards[n as usize].rows.push(row);
         }
+        // Written by `write`, like the shards an update changes.
         shards.par_iter_mut().for_each(|shard| {
             shard.rows.sort_unstable_by(|a, b| a.text.cmp(&b.text));
-            shard.write();
         });
-        Index { plan, shards }
+        Index {
+            plan,
+            norms,
+            shards,
+            words_changed: true,
+        }
+    }
+
+    /// Brings the index from document `id` having the terms `old` to its having `new`, as
+    /// `build` would make it, provided the plan stays the same: only the postings of terms that
+    /// either has change, and a posting whose document count is unchanged is rewritten in place.
+    /// `write` then rewrites the shards that changed.
+    pub fn update(&mut self, id: u32, old: &DocTerms, new: &DocTerms) {
+        let norm = self.plan.norm(new.body_len);
+        // Every impact of the document depends on its length.
+        let lengthened = norm != self.norms[id as usize];
+        self.norms[id as usize] = norm;
+        let mut before: FxMap<&Key, &Entry> = old.entries.iter().map(|e| (&e.key, e)).collect();
+        for e in &new.entries {
+            match before.remove(&e.key) {
+                Some(was) if was.tf == e.tf && !lengthened => {}
+                _ => self.set(id, e, Some(e.tf)),
+            }
+        }
+        for e in before.into_values() {
+            self.set(id, e, None);
+        }
+    }
+
+    /// Sets (or with `None` removes) the posting of document `id` for the term of `e`.
+    fn set(&mut self, id: u32, e: &Entry, tf: Option<[u16; 4]>) {
+        let Index {
+            plan,
+            norms,
+            shards,
+            words_changed,
+        } = self;
+        let shard = &mut shards[(e.hash % plan.shards) as usize];
+        let text = e.key.text();
+        let r = match shard.rows.binary_search_by(|r| (*r.text).cmp(&text)) {
+            Ok(r) => r,
+            Err(r) => {
+                let row = Row {
+                    text: text.into(),
+                    word: e.key.is_word(),
+                    postings: Vec::new(),
+                    encoded: Vec::new(),
+                };
+                shard.rows.insert(r, row);
+                r
+            }
+        };
+        let row = &mut shard.rows[r];
+        match (row.postings.binary_search_by_key(&id, |p| p.0), tf) {
+            // The same documents: only this posting's impact can change.
+            (Ok(i), Some(tf)) => {
+                row.postings[i].1 = tf;
+                if !row.reencode_one(i, norms, plan) {
+                    return;
+                }
+            }
+            (Ok(i), None) => {
+                row.postings.remove(i);
+                *words_changed |= row.word;
+                if row.postings.is_empty() {
+                    shard.rows.remove(r);
+                } else {
+                    row.encode(norms, plan);
+                }
+            }
+            (Err(i), Some(tf)) => {
+                row.postings.insert(i, (id, tf));
+                *words_changed |= row.word;
+                row.encode(norms, plan);
+            }
+            (Err(_), None) => unreachable!("a removed term had a posting"),
+        }
+        shard.stale = true;
+    }
+
+    /// Rewrites the data of the shards that changed since they were last written; their numbers.
+    pub fn write(&mut self) -> Vec<u32> {
+        let stale: Vec<u32> = (0..self.plan.shards)
+            .filter(|&n| self.shards[n as usize].stale)
+            .collect();
+        self.shards
+            .par_iter_mut()
+            .filter(|s| s.stale)
+            .for_each(Shard::write);
+        stale
     }
 
     /// Shard `n`'s data: a JSON object of terms and their encoded postings.
     pub fn shard(&self, n: u32) -> &[u8] {
+        debug_assert!(
+            !self.shards[n as usize].stale,
+            "written since the last update"
+        );
         &self.shards[n as usize].data
     }
 
     /// Every word term (not CJK) with the number of documents that have it, for completing a
-    /// word the reader is still typing.
-    pub fn words(&self) -> Vec<(String, u32)> {
-        self.shards
-            .iter()
-            .flat_map(|s| &s.rows)
-            .filter(|r| r.word)
+    /// word the reader is still typing; `None` when they are the same as at the last call.
+    pub fn words(&mut self) -> Option<Vec<(String, u32)>> {
+        std::mem::take(&mut self.words_changed).then(|| self.all_words())
+    }
+
+    fn all_words(&self) -> Vec<(String, u32)> {
+        let words = self.shards.iter().flat_map(|s| &s.rows).filter(|r| r.word);
+        words
             .map(|r| (r.text.to_string(), r.postings.len() as u32))
             .collect()
     }
@@ -468,10 +579,55 @@ impl Row {
             push_number(&mut self.encoded, impact(tf, norms[id as usize], idf));
         }
     }
+
+    /// Rewrites the impact of posting `i` alone, the other postings and their number being
+    /// unchanged; whether its bytes changed.
+    fn reencode_one(&mut self, i: usize, norms: &[f32], plan: &Plan) -> bool {
+        let (id, tf) = self.postings[i];
+        let mut number = Vec::with_capacity(8);
+        let idf = plan.idf(self.postings.len());
+        push_number(&mut number, impact(tf, norms[id as usize], idf));
+        // The numbers alternate gap, impact: the impact of posting i is number 2i + 1.
+        let at = number_at(&self.encoded, 2 * i + 1);
+        if self.encoded[at.clone()] == number[..] {
+            return false;
+        }
+        self.encoded.splice(at, number);
+        true
+    }
+}
+
+/// Where number `n` (from 0) of a list in the posting alphabet is.
+fn number_at(encoded: &[u8], n: usize) -> std::ops::Range<usize> {
+    // A number ends at a character of value below 32: `A`–`Z`, `a`–`f`.
+    let ends = |b: &u8| b.is_ascii_uppercase() || (b'a'..=b'f').contains(b);
+    // Whole chunks first, counting the ends of numbers (which vectorizes), then byte by byte.
+    let (mut seen, mut from) = (0, 0);
+    for chunk in encoded.chunks(64) {
+        let count = chunk.iter().filter(|b| ends(b)).count();
+        if seen + count > n {
+            break;
+        }
+        seen += count;
+        from += chunk.len();
+    }
+    // Number `seen` may have begun in the chunks skipped: its start follows the last end.
+    let mut start = encoded[..from].iter().rposition(ends).map_or(0, |p| p + 1);
+    for (at, b) in encoded.iter().enumerate().skip(from) {
+        if ends(b) {
+            if seen == n {
+                return start..at + 1;
+            }
+            seen += 1;
+            start = at + 1;
+        }
+    }
+    unreachable!("the list has number {n}")
 }
 
 impl Shard {
     fn write(&mut self) {
+        self.stale = false;
         let size: usize = self
             .rows
             .iter()
@@ -577,6 +733,112 @@ mod tests {
     fn fnv_matches_the_reference() {
         assert_eq!(fnv1a(""), 0x811c_9dc5);
         assert_eq!(fnv1a("a"), 0xe40c_292c);
+    }
+
+    /// Documents of words drawn from a small vocabulary, edited one at a time: updating the
+    /// index in place gives, byte for byte, the index built afresh.
+    #[test]
+    fn an_updated_index_is_the_index_built_afresh() {
+        const WORDS: [&str; 16] = [
+            "政务",
+            "服务标准化",
+            "数字化转型",
+            "冷链",
+            "物流",
+            "县域商业",
+            "cold",
+            "chain",
+            "standardizing",
+            "standards",
+            "monitoring",
+            "zabbix",
+            "31526",
+            "the",
+            "warehouses",
+            "très",
+        ];
+        let mut seed = 3u64;
+        let mut random = move |n: usize| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) as usize % n
+        };
+        let count = |(title, body): &(Vec<&str>, Vec<&str>)| {
+            count_terms(&[
+                title.join(" ").into(),
+                "".into(),
+                "".into(),
+                body.join(" ").into(),
+            ])
+        };
+        let mut texts: Vec<(Vec<&str>, Vec<&str>)> = (0..30)
+            .map(|_| {
+                let title = (0..3).map(|_| WORDS[random(WORDS.len())]).collect();
+                let body = (0..10 + random(30))
+                    .map(|_| WORDS[random(WORDS.len())])
+                    .collect();
+                (title, body)
+            })
+            .collect();
+        let mut docs: Vec<DocTerms> = texts.iter().map(count).collect();
+        let mut index = Index::build(&docs.iter().collect::<Vec<_>>());
+        index.write();
+        let mut updates = 0;
+        for _ in 0..400 {
+            let id = random(texts.len());
+            let (title, body) = &mut texts[id];
+            let word = WORDS[random(WORDS.len())];
+            // Mostly a word for another, which keeps the body's length and so the plan.
+            match random(10) {
+                0 => title[random(3)] = word,
+                1 => body.push(word),
+                2 if body.len() > 1 => drop(body.swap_remove(random(body.len()))),
+                _ => {
+                    let at = random(body.len());
+                    body[at] = word;
+                }
+            }
+            let old = std::mem::replace(&mut docs[id], count(&texts[id]));
+            let all: Vec<&DocTerms> = docs.iter().collect();
+            let mut fresh = Index::build(&all);
+            fresh.write();
+            if fresh.plan == index.plan {
+                index.update(id as u32, &old, &docs[id]);
+                updates += 1;
+            } else {
+                index = Index::build(&all);
+            }
+            index.write();
+            for n in 0..fresh.plan.shards {
+                assert_eq!(index.shard(n), fresh.shard(n), "shard {n}");
+            }
+            assert_eq!(index.norms, fresh.norms);
+            assert_eq!(index.all_words(), fresh.all_words());
+        }
+        assert!(updates > 300, "{updates} updates in place");
+    }
+
+    #[test]
+    fn a_number_is_found_by_its_place_in_a_list() {
+        let mut list = Vec::new();
+        let values: Vec<u32> = (0..300).map(|i| i * i * 7 % 5000).collect();
+        for &v in &values {
+            push_number(&mut list, v);
+        }
+        for (n, &v) in values.iter().enumerate() {
+            let mut one = Vec::new();
+            push_number(&mut one, v);
+            assert_eq!(list[number_at(&list, n)], one[..], "number {n}");
+        }
+    }
+
+    #[test]
+    fn shard_counts_round_up_to_three_significant_bits() {
+        let rounded: Vec<usize> = [1, 7, 8, 9, 10, 11, 17, 2292]
+            .map(round_up_to_three_bits)
+            .into();
+        assert_eq!(rounded, [1, 7, 8, 10, 10, 12, 20, 2560]);
     }
 
     #[test]
