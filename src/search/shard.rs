@@ -38,7 +38,7 @@ pub const BODY: usize = 3;
 /// A term of the index: CJK terms packed into a number, words as text, short ones in place so
 /// that building, hashing and comparing them touches no other memory.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Key {
+enum Key {
     /// One or two CJK characters: the first above bit 21, the second (or 0) below.
     Cjk(u64),
     /// A word of up to 16 bytes, little-endian, padded with zeros (a word holds no NUL).
@@ -97,12 +97,12 @@ impl Key {
         }
     }
 
-    pub fn text(&self) -> String {
+    fn text(&self) -> String {
         String::from_utf8(self.bytes(&mut [0; 16]).to_vec()).expect("keys are text")
     }
 
-    /// FNV-1a of the term's text, without building the text.
-    fn hash(&self) -> u32 {
+    /// FNV-1a of the term's text (which picks its shard), without building the text.
+    fn fnv(&self) -> u32 {
         fnv1a_bytes(self.bytes(&mut [0; 16]))
     }
 }
@@ -188,6 +188,10 @@ fn count_with(fields: &Fields<'_>, scratch: &mut Scratch) -> DocTerms {
         words,
         stems,
     } = scratch;
+    // Empty unless a panic (which serve survives) left a document half counted.
+    cjk.clear();
+    written.clear();
+    words.clear();
     let mut body_len = 0;
     for (field, text) in fields.iter().enumerate() {
         scan(text, true, &mut |piece, _| {
@@ -228,46 +232,41 @@ fn count_with(fields: &Fields<'_>, scratch: &mut Scratch) -> DocTerms {
         });
         add(words.entry(stemmed.clone()).or_default(), &tf);
     }
-    // Into buckets by a counting sort: one pass to count, one to place.
-    let hashes: Vec<u32> = cjk
-        .keys()
-        .map(|&k| cjk_hash(k))
-        .chain(words.keys().map(Key::hash))
+    let mut entries: Vec<Entry> = (cjk.drain())
+        .map(|(k, tf)| (Key::Cjk(k), tf))
+        .chain(words.drain())
+        .map(|(key, tf)| Entry {
+            hash: key.fnv(),
+            key,
+            tf,
+        })
         .collect();
-    let bucket = |hash: u32| (hash >> (32 - BUCKET_BITS)) as usize;
+    // Into buckets, in place: count, then swap each entry into the next free place of its
+    // bucket (one pass of an American flag sort).
+    let bucket = |e: &Entry| (e.hash >> (32 - BUCKET_BITS)) as usize;
     let mut starts = [0u32; BUCKETS + 1];
-    for &hash in &hashes {
-        starts[bucket(hash) + 1] += 1;
+    for e in &entries {
+        starts[bucket(e) + 1] += 1;
     }
     for b in 0..BUCKETS {
         starts[b + 1] += starts[b];
     }
-    let empty = Entry {
-        key: Key::Cjk(0),
-        hash: 0,
-        tf: [0; 4],
-    };
-    let mut entries = vec![empty; hashes.len()];
     let mut next = starts;
-    let keys = cjk
-        .drain()
-        .map(|(k, tf)| (Key::Cjk(k), tf))
-        .chain(words.drain());
-    for ((key, tf), hash) in keys.zip(hashes) {
-        let b = bucket(hash);
-        entries[next[b] as usize] = Entry { key, hash, tf };
-        next[b] += 1;
+    for b in 0..BUCKETS {
+        while next[b] < starts[b + 1] {
+            let i = next[b] as usize;
+            let home = bucket(&entries[i]);
+            if home != b {
+                entries.swap(i, next[home] as usize);
+            }
+            next[home] += 1;
+        }
     }
     DocTerms {
         entries,
         starts,
         body_len,
     }
-}
-
-/// `Key::Cjk(packed).hash()`.
-fn cjk_hash(packed: u64) -> u32 {
-    Key::Cjk(packed).hash()
 }
 
 fn pack(first: char, second: Option<char>) -> u64 {
@@ -725,7 +724,7 @@ mod tests {
             });
             let key = key.unwrap();
             assert_eq!(key.text(), term);
-            assert_eq!(key.hash(), fnv1a(term));
+            assert_eq!(key.fnv(), fnv1a(term));
         }
     }
 
