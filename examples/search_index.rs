@@ -33,7 +33,9 @@ fn main() {
     search::build_cached(&rendered.site, Some(&mut cache));
     let mut edits = Vec::new();
     for run in 0..20 {
-        let page = &mut rendered.site.pages[0];
+        let Some(page) = rendered.site.pages.first_mut() else {
+            break;
+        };
         page.rendered.text.push_str(&format!(" edit {run} 修改 "));
         let started = Instant::now();
         search::build_cached(&rendered.site, Some(&mut cache));
@@ -44,8 +46,8 @@ fn main() {
         "{{\"seconds\": {best:.3}, \"cpu_seconds\": {best_cpu:.2}, \"files\": {files}, \
          \"pages\": {}, \"edit_median_seconds\": {:.4}, \"edit_max_seconds\": {:.4}}}",
         rendered.site.pages.len(),
-        edits[edits.len() / 2],
-        edits[edits.len() - 1],
+        edits.get(edits.len() / 2).unwrap_or(&0.0),
+        edits.last().unwrap_or(&0.0),
     );
 }
 
