@@ -375,10 +375,9 @@ struct Views<'a> {
     config: &'a Config,
     theme: &'a Theme,
     options: &'a RenderOptions,
-    /// `site` of the context, per language: made once, not once per page.
-    site_views: BTreeMap<String, Json>,
-    /// The same, and the theme's strings per language, as template values: a template value
-    /// shares its contents when cloned, so every page gets them without a copy.
+    /// `site` of the context and the theme's strings, per language, made once as template
+    /// values: a template value shares its contents when cloned, so every page gets them without
+    /// a copy.
     site_values: BTreeMap<String, TeraValue>,
     strings: BTreeMap<String, TeraValue>,
     /// Each page's summary as a template value, made when first needed (a page is listed on its
@@ -395,20 +394,16 @@ impl<'a> Views<'a> {
             config: &site.config,
             theme,
             options,
-            site_views: BTreeMap::new(),
             site_values: BTreeMap::new(),
             strings: BTreeMap::new(),
             summaries: (0..site.pages.len()).map(|_| OnceLock::new()).collect(),
             printed: OnceLock::new(),
         };
-        views.site_views = site
-            .config
-            .languages
-            .iter()
-            .map(|l| (l.code.clone(), views.site_view(&l.code)))
-            .collect();
-        views.site_values = (views.site_views.iter())
-            .map(|(lang, view)| (lang.clone(), TeraValue::from_serializable(view)))
+        views.site_values = (site.config.languages.iter())
+            .map(|l| {
+                let view = TeraValue::from_serializable(&views.site_view(&l.code));
+                (l.code.clone(), view)
+            })
             .collect();
         views.strings = (site.config.languages.iter())
             .map(|l| {
@@ -797,7 +792,8 @@ impl<'a> Views<'a> {
                 home.insert_value("latest", latest.into());
                 let aspects = self.main_terms_with_pages(&l, 5, |id| self.summary_value(id));
                 home.insert_value("aspects", aspects.into());
-                home.insert("collections", &self.site_views[&l]["collections"]);
+                let collections = self.site_values[&l].get_from_path("collections").cloned();
+                home.insert_value("collections", collections.unwrap_or_else(TeraValue::none));
                 home
             },
         ));
