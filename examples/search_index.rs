@@ -36,7 +36,9 @@ fn main() {
         let Some(page) = rendered.site.pages.first_mut() else {
             break;
         };
-        page.rendered.text.push_str(&format!(" edit {run} 修改 "));
+        std::sync::Arc::make_mut(&mut page.rendered)
+            .text
+            .push_str(&format!(" edit {run} 修改 "));
         let started = Instant::now();
         search::build_cached(&rendered.site, Some(&mut cache));
         edits.push(started.elapsed().as_secs_f64());

@@ -15,7 +15,7 @@ pub struct Cache {
     /// Path under the site root -> what loading the file gave, and when it was loaded.
     pub(crate) sources: HashMap<String, crate::content::Loaded>,
     /// Content path -> (hash of body, page path and link targets, the rendered Markdown).
-    pub(crate) markdown: HashMap<String, (u64, markdown::Rendered)>,
+    pub(crate) markdown: HashMap<String, (u64, std::sync::Arc<markdown::Rendered>)>,
     /// Output path -> (hash of the context's inputs, the rendered bytes).
     pub(crate) outputs: HashMap<String, (u64, bytes::Bytes)>,
     /// The compiled templates and the hash of the theme they came from.

@@ -25,6 +25,7 @@ pub mod theme;
 use diagnostics::Diagnostic;
 use rayon::prelude::*;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Prints how long each stage took to stderr when `CASEBOOK_TIMINGS` is set (for profiling; see
 /// BENCHMARKS.md).
@@ -270,20 +271,19 @@ fn render_markdown(
     targets.sort_unstable();
     let targets_key = cache::key(&targets);
     let markdown_cache = &cache.markdown;
-    let rendered: Vec<(u64, Option<markdown::Rendered>)> = pages
+    let rendered: Vec<(u64, Arc<markdown::Rendered>, bool)> = pages
         .par_iter()
         .map(|page| {
             let key = cache::key((
-                page.source.body(),
+                page.source.body_key,
                 &page.source.dir,
                 &page.path,
                 targets_key,
             ));
-            if markdown_cache
-                .get(&page.source.content_path)
-                .is_some_and(|(cached, _)| *cached == key)
+            if let Some((cached, rendered)) = markdown_cache.get(&page.source.content_path)
+                && *cached == key
             {
-                return (key, None);
+                return (key, Arc::clone(rendered), false);
             }
             let root = render::root_of(&page.path);
             let context = markdown::LinkContext {
@@ -291,24 +291,18 @@ fn render_markdown(
                 root: &root,
                 resolve: &resolve,
             };
-            (
-                key,
-                Some(markdown::render_markdown(page.source.body(), &context)),
-            )
+            let fresh = markdown::render_markdown(page.source.body(), &context);
+            (key, Arc::new(fresh), true)
         })
         .collect();
-    for (page, (key, fresh)) in site.pages.iter_mut().zip(rendered) {
-        page.rendered = match fresh {
-            Some(r) => {
-                if cache.keep {
-                    cache
-                        .markdown
-                        .insert(page.source.content_path.clone(), (key, r.clone()));
-                }
-                r
-            }
-            None => cache.markdown[&page.source.content_path].1.clone(),
-        };
+    for (page, (key, rendered, fresh)) in site.pages.iter_mut().zip(rendered) {
+        if fresh && cache.keep {
+            cache.markdown.insert(
+                page.source.content_path.clone(),
+                (key, Arc::clone(&rendered)),
+            );
+        }
+        page.rendered = rendered;
     }
     cache
         .markdown

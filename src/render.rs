@@ -1086,7 +1086,7 @@ impl CacheKeys {
                     &p.title,
                     p.summary(),
                     p.date,
-                    &p.source.text[..p.source.body_offset],
+                    p.source.front_matter_key,
                     &p.translations,
                     &p.terms,
                     p.previous,
@@ -1111,11 +1111,7 @@ impl CacheKeys {
             options.serve_mode,
         ));
         // The rendered Markdown follows from the body and where every page lives (metadata).
-        let content: Vec<u64> = site
-            .pages
-            .par_iter()
-            .map(|p| crate::cache::key(p.source.body()))
-            .collect();
+        let content: Vec<u64> = site.pages.iter().map(|p| p.source.body_key).collect();
         let mut language_content = HashMap::new();
         for lang in &site.config.languages {
             let of_language: Vec<u64> = site

@@ -31,7 +31,8 @@ pub struct Page {
     pub terms: Vec<(usize, usize)>,
     pub previous: Option<PageId>,
     pub next: Option<PageId>,
-    pub rendered: Rendered,
+    /// Shared with serve's cache: an unchanged page's Markdown is neither rendered nor copied.
+    pub rendered: Arc<Rendered>,
 }
 
 impl Page {
@@ -217,7 +218,7 @@ fn new_page(
         terms: Vec::new(),
         previous: None,
         next: None,
-        rendered: Rendered::default(),
+        rendered: Arc::default(),
     }
 }
 

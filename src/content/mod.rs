@@ -31,6 +31,10 @@ pub struct SourcePage {
     pub front_matter: serde_yaml::Mapping,
     pub positions: Positions,
     pub body_offset: usize,
+    /// Hashes of the front matter's text and of the body, made once when the file is read, so
+    /// that a rebuild tells what changed without hashing every page again.
+    pub front_matter_key: u64,
+    pub body_key: u64,
 }
 
 impl SourcePage {
@@ -257,6 +261,8 @@ fn read_page(
     let (front_matter, positions) = front_matter::parse(&split, &text, file)?;
     let body_offset = split.body_offset;
     Ok(SourcePage {
+        front_matter_key: crate::cache::key(&text[..body_offset]),
+        body_key: crate::cache::key(&text[body_offset..]),
         file: file.to_string(),
         dir: dir.to_string(),
         stem,
