@@ -214,6 +214,11 @@ struct Job<'a> {
     context: Box<dyn Fn() -> Context + Send + Sync + 'a>,
     /// What the context is made from beyond the site's metadata, for reusing a cached result.
     inputs: Inputs,
+    /// Set on the print pages: `context` gives each article as a placeholder, and the articles
+    /// are spliced into the rendered page (its skeleton, which depends on the metadata only).
+    /// This context gives the articles themselves, for a template that does more with an article
+    /// than write it.
+    spliced: Option<Box<dyn Fn() -> Context + Send + Sync + 'a>>,
 }
 
 /// What a page's context depends on. Every context depends on the site's metadata (titles,
@@ -240,6 +245,7 @@ impl<'a> Job<'a> {
             template: template.to_string(),
             context: Box::new(context),
             inputs: Inputs::Metadata,
+            spliced: None,
         }
     }
 
@@ -251,8 +257,18 @@ impl<'a> Job<'a> {
 
 type Fill<'a> = Arc<dyn Fn(&mut Context, Vec<TeraValue>) + Send + Sync + 'a>;
 
-/// What rendering a job gave, with the cache key of its inputs.
-type JobResult = (u64, Result<OutputFile, Vec<Diagnostic>>);
+/// What rendering a job gave.
+struct JobResult {
+    /// The cache key of its inputs.
+    key: u64,
+    result: Result<OutputFile, Vec<Diagnostic>>,
+    /// Whether it was rendered rather than taken from the cache.
+    fresh: bool,
+    /// Whether it is a print page, assembled from a skeleton kept in the cache beside it.
+    spliced: bool,
+    /// The skeleton with its key, when it was rendered afresh.
+    skeleton: Option<(u64, Bytes)>,
+}
 
 /// Renders every page of the site.
 pub fn render_site(
@@ -276,33 +292,53 @@ pub fn render_site(
     let (fragments, jobs): (Vec<Job>, Vec<Job>) =
         jobs.into_iter().partition(|j| j.fragment.is_some());
     let fragment_ids: Vec<PageId> = fragments.iter().filter_map(|j| j.fragment).collect();
-    let fragment_results = run_jobs(fragments, tera, theme, keys.as_ref(), previous);
-    let printed = fragment_ids
+    let no_articles = HashMap::new();
+    let fragment_results = run_jobs(
+        fragments,
+        tera,
+        theme,
+        keys.as_ref(),
+        previous,
+        &no_articles,
+    );
+    let articles: HashMap<PageId, Bytes> = fragment_ids
         .into_iter()
         .zip(&fragment_results)
-        .filter_map(|(id, (_, result))| {
-            let file = result.as_ref().ok()?;
-            Some((
-                id,
-                TeraValue::safe_string(&String::from_utf8_lossy(&file.bytes)),
-            ))
-        })
+        .filter_map(|(id, done)| Some((id, done.result.as_ref().ok()?.bytes.clone())))
         .collect();
-    let _ = views.printed.set(printed);
-    let results = run_jobs(jobs, tera, theme, keys.as_ref(), previous);
+    let _ = views.printed.set(articles);
+    let articles = views.printed.get().expect("set above");
+    let results = run_jobs(jobs, tera, theme, keys.as_ref(), previous, articles);
     if let Some(cache) = cache {
-        cache.clear();
-        for (key, result) in fragment_results.iter().chain(&results) {
-            if let Ok(file) = result {
-                cache.insert(file.path.clone(), (*key, file.bytes.clone()));
+        for done in fragment_results.iter().chain(&results) {
+            let Ok(file) = &done.result else { continue };
+            if let Some(skeleton) = &done.skeleton {
+                cache.insert(skeleton_name(&file.path), skeleton.clone());
             }
+            if done.fresh {
+                cache.insert(file.path.clone(), (done.key, file.bytes.clone()));
+            }
+        }
+        // Every output and skeleton of this build is now in the cache: any more entries are left
+        // from pages that are gone.
+        let done = || fragment_results.iter().chain(&results);
+        let kept = done()
+            .filter(|d| d.result.is_ok())
+            .map(|d| if d.spliced { 2 } else { 1 })
+            .sum::<usize>();
+        if cache.len() > kept {
+            let outputs: std::collections::HashSet<String> = done()
+                .filter_map(|d| d.result.as_ref().ok())
+                .flat_map(|f| [f.path.clone(), skeleton_name(&f.path)])
+                .collect();
+            cache.retain(|path, _| outputs.contains(path));
         }
     }
     let fragment_errors = fragment_results
         .into_iter()
-        .filter_map(|(_, r)| r.err())
+        .filter_map(|d| d.result.err())
         .map(Err);
-    let results = fragment_errors.chain(results.into_iter().map(|(_, r)| r));
+    let results = fragment_errors.chain(results.into_iter().map(|d| d.result));
     let mut files = Vec::with_capacity(views.site.pages.len());
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
     for result in results {
@@ -328,38 +364,105 @@ pub fn render_site(
     (files, diagnostics)
 }
 
-/// Renders `jobs` in parallel, each from the cache when its key is unchanged.
+/// Renders `jobs` in parallel, each from the cache when its key is unchanged. `articles` are
+/// what the print pages' placeholders stand for.
 fn run_jobs(
     jobs: Vec<Job<'_>>,
     tera: &Tera,
     theme: &Theme,
     keys: Option<&CacheKeys>,
     previous: Option<&HashMap<String, (u64, Bytes)>>,
+    articles: &HashMap<PageId, Bytes>,
 ) -> Vec<JobResult> {
+    let cached = |name: &str, key: u64| {
+        previous
+            .and_then(|p| p.get(name))
+            .filter(|(cached, _)| *cached == key)
+            .map(|(_, bytes)| bytes.clone())
+    };
+    let render = |template: &str, context: Context| {
+        tera.render(template, &context)
+            .map(Bytes::from)
+            .map_err(|e| template_diagnostics(&e, theme))
+    };
     jobs.into_par_iter()
         .map(|job| {
-            let key = keys.map_or(0, |k| k.of(&job));
-            if let Some((cached, bytes)) = previous.and_then(|p| p.get(&job.output))
-                && *cached == key
-            {
-                return (
-                    key,
-                    Ok(OutputFile {
-                        path: job.output,
-                        bytes: bytes.clone(),
-                    }),
-                );
-            }
-            let rendered = match tera.render(&job.template, &(job.context)()) {
-                Ok(text) => Ok(OutputFile {
-                    path: job.output,
-                    bytes: text.into(),
-                }),
-                Err(e) => Err(template_diagnostics(&e, theme)),
+            let key = keys.map_or(0, |k| k.of(&job, &job.inputs));
+            let mut done = JobResult {
+                key,
+                result: Err(Vec::new()),
+                fresh: false,
+                spliced: job.spliced.is_some(),
+                skeleton: None,
             };
-            (key, rendered)
+            let bytes = match (cached(&job.output, key), &job.spliced) {
+                (Some(bytes), _) => Ok(bytes),
+                (None, None) => {
+                    done.fresh = true;
+                    render(&job.template, (job.context)())
+                }
+                (None, Some(with_articles)) => {
+                    done.fresh = true;
+                    let skeleton_key = keys.map_or(0, |k| k.of(&job, &Inputs::Metadata));
+                    let skeleton = match cached(&skeleton_name(&job.output), skeleton_key) {
+                        Some(bytes) => Ok(bytes),
+                        None => render(&job.template, (job.context)()).inspect(|bytes| {
+                            done.skeleton = Some((skeleton_key, bytes.clone()));
+                        }),
+                    };
+                    skeleton.and_then(|skeleton| match splice(&skeleton, articles) {
+                        Some(page) => Ok(page),
+                        None => render(&job.template, with_articles()),
+                    })
+                }
+            };
+            done.result = bytes.map(|bytes| OutputFile {
+                path: job.output,
+                bytes,
+            });
+            done
         })
         .collect()
+}
+
+/// Where a print article goes in its page's skeleton: characters that are not text (Unicode
+/// noncharacters) around the page's id.
+const PLACEHOLDER_START: &str = "\u{FDD0}print:";
+const PLACEHOLDER_END: char = '\u{FDD1}';
+
+fn placeholder(id: PageId) -> String {
+    format!("{PLACEHOLDER_START}{id}{PLACEHOLDER_END}")
+}
+
+/// The cache entry of a print page's skeleton: a name no output file can have.
+fn skeleton_name(output: &str) -> String {
+    format!("#skeleton/{output}")
+}
+
+/// A print page from its skeleton, each placeholder replaced by its article. `None` when the
+/// template did more with a placeholder than write it (a filter cut or changed it): the page is
+/// then rendered with the articles themselves.
+fn splice(skeleton: &[u8], articles: &HashMap<PageId, Bytes>) -> Option<Bytes> {
+    let skeleton = std::str::from_utf8(skeleton).ok()?;
+    let is_whole = |text: &str| !text.contains(['\u{FDD0}', PLACEHOLDER_END]);
+    let mut page =
+        Vec::with_capacity(skeleton.len() + articles.values().map(Bytes::len).sum::<usize>());
+    let mut rest = skeleton;
+    while let Some(at) = rest.find(PLACEHOLDER_START) {
+        let (before, after) = (&rest[..at], &rest[at + PLACEHOLDER_START.len()..]);
+        let (id, after) = after.split_once(PLACEHOLDER_END)?;
+        if !is_whole(before) {
+            return None;
+        }
+        page.extend_from_slice(before.as_bytes());
+        page.extend_from_slice(articles.get(&id.parse().ok()?)?);
+        rest = after;
+    }
+    if !is_whole(rest) {
+        return None;
+    }
+    page.extend_from_slice(rest.as_bytes());
+    Some(page.into())
 }
 
 /// `view` (a map) with `key` set to `value`.
@@ -384,7 +487,7 @@ struct Views<'a> {
     /// collection's and each of its terms' pages).
     summaries: Vec<OnceLock<TeraValue>>,
     /// The print version's article of each page, rendered before the print pages.
-    printed: OnceLock<HashMap<PageId, TeraValue>>,
+    printed: OnceLock<HashMap<PageId, Bytes>>,
 }
 
 impl<'a> Views<'a> {
@@ -572,14 +675,16 @@ impl<'a> Views<'a> {
             .clone()
     }
 
-    /// A page on the print page: its summary and its article (`printed`).
-    fn print_item(&self, id: PageId) -> TeraValue {
-        let printed = self.printed.get().and_then(|p| p.get(&id)).cloned();
-        with_entry(
-            self.summary_value(id),
-            "printed",
-            printed.unwrap_or_else(|| TeraValue::safe_string("")),
-        )
+    /// A page on the print page: its summary and its article (`printed`), or a placeholder that
+    /// [`splice`] replaces with the article.
+    fn print_item(&self, id: PageId, articles: bool) -> TeraValue {
+        let article = self.printed.get().and_then(|p| p.get(&id));
+        let printed = match (article, articles) {
+            (None, _) => TeraValue::safe_string(""),
+            (Some(_), false) => TeraValue::safe_string(&placeholder(id)),
+            (Some(article), true) => TeraValue::safe_string(&String::from_utf8_lossy(article)),
+        };
+        with_entry(self.summary_value(id), "printed", printed)
     }
 
     /// A page for lists: everything but its content.
@@ -944,35 +1049,18 @@ impl<'a> Views<'a> {
             job.fragment = Some(id);
             jobs.push(job);
         }
-        let (l, path) = (owned_lang.clone(), print_path.clone());
-        jobs.push(
-            Job::new(format!("{print_path}index.html"), "print.html", move || {
-                let mut print =
-                    self.base_context(&l, &path, self.alternates_everywhere(&l, "print/"));
-                let unassigned: Vec<TeraValue> = main_collection
-                    .map(|c| {
-                        self.site
-                            .collection_pages(c, &l)
-                            .into_iter()
-                            .filter(|&id| {
-                                self.site.main_taxonomy().is_none_or(|m| {
-                                    self.site.term_of(&self.site.pages[id], m).is_none()
-                                })
-                            })
-                            .map(|id| self.print_item(id))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                let aspects = self.main_terms_with_pages(&l, usize::MAX, |id| self.print_item(id));
-                let view = BTreeMap::from([
-                    ("aspects", TeraValue::from(aspects)),
-                    ("unassigned", unassigned.into()),
-                ]);
-                print.insert_value("print", view.into());
-                print
-            })
-            .with(Inputs::Language(owned_lang.clone())),
-        );
+        let print = |articles: bool| {
+            let (l, path) = (owned_lang.clone(), print_path.clone());
+            move || self.print_context(&l, &path, articles)
+        };
+        let mut job = Job::new(
+            format!("{print_path}index.html"),
+            "print.html",
+            print(false),
+        )
+        .with(Inputs::Language(owned_lang.clone()));
+        job.spliced = Some(Box::new(print(true)));
+        jobs.push(job);
 
         // The search page, when the theme has one; search.js fills it from the search index.
         if self.theme.templates.contains_key("search.html") {
@@ -1014,6 +1102,34 @@ impl<'a> Views<'a> {
             })
             .with(Inputs::Language(lang.to_string())),
         );
+    }
+
+    /// The context of the print page in `lang` at `path`, with its articles or placeholders.
+    fn print_context(&self, lang: &str, path: &str, articles: bool) -> Context {
+        let mut print = self.base_context(lang, path, self.alternates_everywhere(lang, "print/"));
+        let main_collection = (!self.config.collections.is_empty()).then_some(0);
+        let unassigned: Vec<TeraValue> = main_collection
+            .map(|c| {
+                self.site
+                    .collection_pages(c, lang)
+                    .into_iter()
+                    .filter(|&id| {
+                        self.site
+                            .main_taxonomy()
+                            .is_none_or(|m| self.site.term_of(&self.site.pages[id], m).is_none())
+                    })
+                    .map(|id| self.print_item(id, articles))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let aspects =
+            self.main_terms_with_pages(lang, usize::MAX, |id| self.print_item(id, articles));
+        let view = BTreeMap::from([
+            ("aspects", TeraValue::from(aspects)),
+            ("unassigned", unassigned.into()),
+        ]);
+        print.insert_value("print", view.into());
+        print
     }
 
     /// The terms of the main (closed) taxonomy with their pages (at most `limit`, newest first), in
@@ -1130,8 +1246,9 @@ impl CacheKeys {
         }
     }
 
-    fn of(&self, job: &Job<'_>) -> u64 {
-        let inputs = match &job.inputs {
+    /// The key of `job`'s output when made from `inputs` (its own, or fewer).
+    fn of(&self, job: &Job<'_>, inputs: &Inputs) -> u64 {
+        let inputs = match inputs {
             Inputs::Metadata => 0,
             Inputs::Page(id) => self.content[*id],
             Inputs::Language(lang) => self.language_content.get(lang).copied().unwrap_or_default(),

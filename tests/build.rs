@@ -324,6 +324,39 @@ fn ids_stay_unique_on_the_print_page() {
 }
 
 #[test]
+fn the_print_page_holds_every_article_in_its_aspect() {
+    let site = Fixture::copy("basic");
+    site.build_ok();
+    let print = site.page("print");
+    let listed = print.attrs(".print-toc ol ol a", "href");
+    let articles: Vec<String> = print
+        .attrs("article.print-page", "id")
+        .into_iter()
+        .map(|id| format!("#{id}"))
+        .collect();
+    assert!(articles.len() >= 2, "{articles:?}");
+    assert_eq!(listed, articles, "articles in the order of the contents");
+    assert_eq!(
+        print.count("article.print-page h2.print-page-title"),
+        articles.len()
+    );
+}
+
+#[test]
+fn a_print_template_that_changes_its_articles_gets_the_articles_themselves() {
+    let site = Fixture::copy("basic");
+    site.write(
+        "templates/print.html",
+        "{% for a in print.aspects %}{% for p in a.pages %}[{{ p.printed | upper }}]({{ p.printed | truncate(length=9) }}){% endfor %}{% endfor %}",
+    );
+    site.build_ok();
+    let print = site.read("print/index.html");
+    assert!(print.contains("[<ARTICLE CLASS=\"PRINT-PAGE\""), "{print}");
+    assert!(print.contains("(&lt;article …)"), "{print}");
+    assert!(!print.contains(['\u{FDD0}', '\u{FDD1}']), "{print}");
+}
+
+#[test]
 fn pages_outside_collections_are_linked_from_every_page() {
     let site = Fixture::copy("basic");
     site.build_ok();
