@@ -304,6 +304,44 @@ fn one_save_is_one_rebuild() {
 }
 
 #[test]
+fn files_written_without_pause_do_not_hold_back_the_preview() {
+    let fixture = Fixture::copy("basic");
+    let (reports, received) = std::sync::mpsc::channel();
+    let mut options = ServeOptions::new(fixture.root());
+    options.port = 0;
+    options.debounce = Duration::from_millis(200);
+    options.on_build = Some(Box::new(move |report: &casebook::serve::BuildReport| {
+        let _ = reports.send(report.clone());
+    }));
+    let _server = casebook::serve::start(options).unwrap();
+    assert_eq!(received.recv_timeout(PATIENCE).unwrap().cause, Cause::Start);
+    // A generator writing a file every few milliseconds, never quiet for the debounce time: the
+    // preview still rebuilds while it runs.
+    let writing = Instant::now();
+    let mut n = 0;
+    let rebuilt = loop {
+        n += 1;
+        fixture.write(
+            "content/about.zh.md",
+            &format!("---\ntitle: 关于\n---\n第 {n} 版。\n"),
+        );
+        std::thread::sleep(Duration::from_millis(20));
+        if let Ok(report) = received.try_recv() {
+            break report;
+        }
+        assert!(
+            writing.elapsed() < PATIENCE,
+            "no rebuild while files kept changing"
+        );
+    };
+    assert!(
+        matches!(rebuilt.cause, Cause::Changed(_)),
+        "{}",
+        rebuilt.line()
+    );
+}
+
+#[test]
 fn a_broken_edit_shows_its_errors_and_keeps_the_last_good_site() {
     let fixture = Fixture::copy("basic");
     let server = serve(&fixture);

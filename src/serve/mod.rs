@@ -54,7 +54,7 @@ impl ServeOptions {
             bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
             port: 1111,
             drafts: true,
-            debounce: Duration::from_millis(20),
+            debounce: Duration::from_millis(10),
             on_build: None,
         }
     }
@@ -129,11 +129,15 @@ pub fn start(mut options: ServeOptions) -> Result<Server, StartError> {
     // Watch before the first build, so that nothing saved during it is missed. Requests wait in
     // tiny_http's queue until the workers start.
     let (changes, received) = mpsc::channel();
-    let watched = watch::Watched::start(&root, &output, options.debounce, changes.clone())
+    let watched = watch::Watched::start(&root, &output, changes.clone())
         .map_err(|e| StartError::Watch(root.clone(), e))?;
     let shared = Arc::new(Shared::new(addr));
-    let mut rebuilder =
-        rebuild::Rebuilder::new(build, Arc::clone(&shared), options.on_build.take());
+    let mut rebuilder = rebuild::Rebuilder::new(
+        build,
+        Arc::clone(&shared),
+        options.debounce,
+        options.on_build.take(),
+    );
     rebuilder.build(Cause::Start);
     let rebuilds = std::thread::Builder::new()
         .name("casebook-rebuild".into())

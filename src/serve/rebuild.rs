@@ -11,8 +11,11 @@ use crate::BuildOptions;
 use crate::diagnostics::{self, Diagnostic};
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use std::sync::mpsc::Receiver;
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
+
+/// The longest a rebuild waits for the inputs to be quiet.
+const MAX_WAIT: Duration = Duration::from_secs(1);
 
 /// Told about every build: the command line prints [`BuildReport::line`] and the diagnostics.
 pub type OnBuild = Box<dyn FnMut(&BuildReport) + Send>;
@@ -85,6 +88,8 @@ fn plural(n: usize, word: &str) -> String {
 pub(super) struct Rebuilder {
     options: BuildOptions,
     shared: Arc<Shared>,
+    /// How long the inputs must be quiet before a rebuild.
+    debounce: Duration,
     on_build: Option<OnBuild>,
     /// Distinguishes this server's builds from a previous run's, so that a page open across a
     /// restart reloads when it reconnects.
@@ -96,13 +101,19 @@ pub(super) struct Rebuilder {
 }
 
 impl Rebuilder {
-    pub fn new(options: BuildOptions, shared: Arc<Shared>, on_build: Option<OnBuild>) -> Self {
+    pub fn new(
+        options: BuildOptions,
+        shared: Arc<Shared>,
+        debounce: Duration,
+        on_build: Option<OnBuild>,
+    ) -> Self {
         let session = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos() as u64);
         Rebuilder {
             options,
             shared,
+            debounce,
             on_build,
             session: format!("{:x}", session & 0xffff_ffff_ffff),
             count: 0,
@@ -111,15 +122,28 @@ impl Rebuilder {
         }
     }
 
-    /// Rebuilds after every burst of changes until the server stops. Changes that arrive during
-    /// a rebuild are taken together into the next one, so the last rebuild always starts after
-    /// the last change.
+    /// Rebuilds after every burst of changes until the server stops. A save is a burst of events
+    /// within a few milliseconds (an atomic save: write, rename; vim: rename, write, remove), so
+    /// a rebuild waits until the inputs have been quiet for the debounce time: one save is one
+    /// rebuild, and the file is read whole. Changes that arrive during a rebuild are taken
+    /// together into the next one, so the last rebuild always starts after the last change.
     pub fn run(mut self, mut watched: Watched, changes: Receiver<Change>) {
         while let Ok(first) = changes.recv() {
+            let mut burst = vec![first];
+            let started = Instant::now();
+            // Files written without pause (a checkout, a generator) must not hold back the
+            // preview for ever.
+            while started.elapsed() < MAX_WAIT {
+                match changes.recv_timeout(self.debounce) {
+                    Ok(change) => burst.push(change),
+                    Err(RecvTimeoutError::Timeout) => break,
+                    Err(RecvTimeoutError::Disconnected) => return,
+                }
+            }
             let mut paths = BTreeSet::new();
             let mut lost = None;
             let mut renew = false;
-            for change in std::iter::once(first).chain(changes.try_iter()) {
+            for change in burst.into_iter().chain(changes.try_iter()) {
                 match change {
                     Change::Stop => return,
                     Change::Inputs {

@@ -1,13 +1,12 @@
 //! Watching the site's inputs: which file events matter (a pure function with its own tests), and
-//! the debounced watcher that feeds them to the rebuild thread.
+//! the watcher that feeds them to the rebuild thread (which waits for a quiet moment: see
+//! `rebuild::Rebuilder::run`).
 
 use notify::event::{AccessKind, AccessMode, EventKind};
-use notify::{RecommendedWatcher, RecursiveMode};
-use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache};
+use notify::{RecommendedWatcher, RecursiveMode, Watcher as _};
 use std::collections::BTreeSet;
 use std::path::{Component, Path, PathBuf};
 use std::sync::mpsc::Sender;
-use std::time::Duration;
 
 /// The folders under the site root whose files are inputs of a build.
 pub const INPUT_DIRS: [&str; 4] = ["content", "templates", "static", "themes"];
@@ -77,77 +76,44 @@ fn is_editor_temporary(name: &str) -> bool {
         || SUFFIXES.iter().any(|s| name.ends_with(s))
 }
 
-pub type Watcher = Debouncer<RecommendedWatcher, RecommendedCache>;
-
-/// The debounced watcher, which sends a [`Change`] for every burst of events that touches an
-/// input. It watches the root itself (for `site.yaml` and input folders that appear later) and
-/// each input folder recursively; [`Watched::renew`] keeps the folder watches in step.
+/// The watcher, which sends a [`Change`] for every event that touches an input. It watches the
+/// root itself (for `site.yaml` and input folders that appear later) and each input folder
+/// recursively; [`Watched::renew`] keeps the folder watches in step.
 pub struct Watched {
-    watcher: Watcher,
+    watcher: RecommendedWatcher,
     root: PathBuf,
     folders: BTreeSet<&'static str>,
 }
 
 impl Watched {
-    pub fn start(
-        root: &Path,
-        output: &Path,
-        debounce: Duration,
-        sender: Sender<Change>,
-    ) -> notify::Result<Watched> {
+    pub fn start(root: &Path, output: &Path, sender: Sender<Change>) -> notify::Result<Watched> {
         let (root_c, output_c) = (root.to_path_buf(), output.to_path_buf());
-        let handler = move |result: DebounceEventResult| {
+        let handler = move |result: notify::Result<notify::Event>| {
             let change = match result {
-                Ok(events) => {
-                    let mut paths = BTreeSet::new();
-                    let mut folders_moved = false;
-                    let mut lost = false;
-                    for event in &events {
-                        lost |= event.need_rescan();
-                        for path in &event.paths {
-                            if let Some(relative) = classify(&root_c, &output_c, &event.kind, path)
-                            {
-                                folders_moved |= INPUT_DIRS.contains(&relative.as_str());
-                                paths.insert(relative);
-                            }
-                        }
-                    }
-                    if lost {
-                        Change::Lost("the watcher missed events".into())
-                    } else if paths.is_empty() {
+                Ok(event) if event.need_rescan() => {
+                    Change::Lost("the watcher missed events".into())
+                }
+                Ok(event) => {
+                    let paths: BTreeSet<String> = (event.paths.iter())
+                        .filter_map(|path| classify(&root_c, &output_c, &event.kind, path))
+                        .collect();
+                    if paths.is_empty() {
                         return;
-                    } else {
-                        Change::Inputs {
-                            paths,
-                            folders_moved,
-                        }
+                    }
+                    let folders_moved = paths.iter().any(|p| INPUT_DIRS.contains(&p.as_str()));
+                    Change::Inputs {
+                        paths,
+                        folders_moved,
                     }
                 }
-                Err(errors) => Change::Lost(
-                    errors
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                ),
+                Err(error) => Change::Lost(error.to_string()),
             };
             let _ = sender.send(change);
         };
-        // A save is a burst of events within a few milliseconds; a short quiet time merges it into
-        // one rebuild without adding noticeable delay. The debouncer wakes every tick even when
-        // idle: half the quiet time (10 ms) costs well under 1% of a core, and at most that much
-        // delay.
-        let tick = (debounce / 2).max(Duration::from_millis(1));
-        let watcher = notify_debouncer_full::new_debouncer_opt(
-            debounce,
-            Some(tick),
-            handler,
-            RecommendedCache::new(),
-            // casebook does not follow links to folders; neither does the watcher (they can loop).
-            notify::Config::default().with_follow_symlinks(false),
-        )?;
+        // casebook does not follow links to folders; neither does the watcher (they can loop).
+        let config = notify::Config::default().with_follow_symlinks(false);
         let mut watched = Watched {
-            watcher,
+            watcher: RecommendedWatcher::new(handler, config)?,
             root: root.to_path_buf(),
             folders: BTreeSet::new(),
         };
