@@ -16,8 +16,8 @@ pub struct Cache {
     pub(crate) sources: HashMap<String, crate::content::Loaded>,
     /// Content path -> (hash of body, page path and link targets, the rendered Markdown).
     pub(crate) markdown: HashMap<String, (u64, std::sync::Arc<markdown::Rendered>)>,
-    /// Output path -> (hash of the context's inputs, the rendered bytes).
-    pub(crate) outputs: HashMap<String, (u64, bytes::Bytes)>,
+    /// The rendered pages, by output path.
+    pub(crate) outputs: crate::render::RenderCache,
     /// The compiled templates and the hash of the theme they came from.
     pub(crate) templates: Option<(u64, tera::Tera)>,
     /// What the search index reuses: documents' terms and files.

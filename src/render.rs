@@ -270,13 +270,24 @@ struct JobResult {
     skeleton: Option<(u64, Bytes)>,
 }
 
+/// What serve keeps of the rendered pages from one rebuild to the next.
+#[derive(Default)]
+pub struct RenderCache {
+    /// Output path -> (hash of the context's inputs, the rendered bytes).
+    outputs: HashMap<String, (u64, Bytes)>,
+    /// Print pages of earlier builds, whose memory a new print page reuses once nothing else
+    /// holds them: a print page is tens of megabytes at 10,000 practices, and fresh memory takes
+    /// longer to map than the page takes to copy.
+    spare: Vec<Bytes>,
+}
+
 /// Renders every page of the site.
 pub fn render_site(
     site: &Site,
     theme: &Theme,
     tera: &Tera,
     options: &RenderOptions,
-    cache: Option<&mut HashMap<String, (u64, Bytes)>>,
+    mut cache: Option<&mut RenderCache>,
 ) -> (Vec<OutputFile>, Vec<Diagnostic>) {
     let views = Views::new(site, theme, options);
     let mut jobs: Vec<Job> = Vec::new();
@@ -287,20 +298,22 @@ pub fn render_site(
 
     // Without a cache there is nothing to look up or keep: no keys to compute.
     let keys = cache.as_ref().map(|_| CacheKeys::new(site, theme, options));
-    let previous = cache.as_deref();
+    let spare = std::sync::Mutex::new(
+        cache
+            .as_mut()
+            .map_or_else(Vec::new, |c| std::mem::take(&mut c.spare)),
+    );
+    let previous = cache.as_deref().map(|c| &c.outputs);
+    let reuse = Reuse {
+        previous,
+        spare: &spare,
+    };
     // The print pages hold every page's article: render the articles first, in parallel.
     let (fragments, jobs): (Vec<Job>, Vec<Job>) =
         jobs.into_iter().partition(|j| j.fragment.is_some());
     let fragment_ids: Vec<PageId> = fragments.iter().filter_map(|j| j.fragment).collect();
     let no_articles = HashMap::new();
-    let fragment_results = run_jobs(
-        fragments,
-        tera,
-        theme,
-        keys.as_ref(),
-        previous,
-        &no_articles,
-    );
+    let fragment_results = run_jobs(fragments, tera, theme, keys.as_ref(), &reuse, &no_articles);
     let articles: HashMap<PageId, Bytes> = fragment_ids
         .into_iter()
         .zip(&fragment_results)
@@ -308,17 +321,28 @@ pub fn render_site(
         .collect();
     let _ = views.printed.set(articles);
     let articles = views.printed.get().expect("set above");
-    let results = run_jobs(jobs, tera, theme, keys.as_ref(), previous, articles);
-    if let Some(cache) = cache {
+    let results = run_jobs(jobs, tera, theme, keys.as_ref(), &reuse, articles);
+    if let Some(RenderCache {
+        outputs: cache,
+        spare: spares,
+    }) = cache
+    {
+        *spares = spare
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         for done in fragment_results.iter().chain(&results) {
             let Ok(file) = &done.result else { continue };
             if let Some(skeleton) = &done.skeleton {
                 cache.insert(skeleton_name(&file.path), skeleton.clone());
             }
             if done.fresh {
-                cache.insert(file.path.clone(), (done.key, file.bytes.clone()));
+                let replaced = cache.insert(file.path.clone(), (done.key, file.bytes.clone()));
+                if let Some((_, old)) = replaced.filter(|_| done.spliced) {
+                    spares.push(old);
+                }
             }
         }
+        spares.truncate(4);
         // Every output and skeleton of this build is now in the cache: any more entries are left
         // from pages that are gone.
         let done = || fragment_results.iter().chain(&results);
@@ -364,6 +388,12 @@ pub fn render_site(
     (files, diagnostics)
 }
 
+/// What a rendering reuses from the previous one.
+struct Reuse<'c> {
+    previous: Option<&'c HashMap<String, (u64, Bytes)>>,
+    spare: &'c std::sync::Mutex<Vec<Bytes>>,
+}
+
 /// Renders `jobs` in parallel, each from the cache when its key is unchanged. `articles` are
 /// what the print pages' placeholders stand for.
 fn run_jobs(
@@ -371,11 +401,12 @@ fn run_jobs(
     tera: &Tera,
     theme: &Theme,
     keys: Option<&CacheKeys>,
-    previous: Option<&HashMap<String, (u64, Bytes)>>,
+    reuse: &Reuse<'_>,
     articles: &HashMap<PageId, Bytes>,
 ) -> Vec<JobResult> {
     let cached = |name: &str, key: u64| {
-        previous
+        reuse
+            .previous
             .and_then(|p| p.get(name))
             .filter(|(cached, _)| *cached == key)
             .map(|(_, bytes)| bytes.clone())
@@ -410,7 +441,11 @@ fn run_jobs(
                             done.skeleton = Some((skeleton_key, bytes.clone()));
                         }),
                     };
-                    skeleton.and_then(|skeleton| match splice(&skeleton, articles) {
+                    let spare = reuse.spare.lock().ok().and_then(|mut s| s.pop());
+                    let buffer = spare
+                        .and_then(|b| b.try_into_mut().ok())
+                        .unwrap_or_default();
+                    skeleton.and_then(|skeleton| match splice(&skeleton, articles, buffer) {
                         Some(page) => Ok(page),
                         None => render(&job.template, with_articles()),
                     })
@@ -441,12 +476,16 @@ fn skeleton_name(output: &str) -> String {
 
 /// A print page from its skeleton, each placeholder replaced by its article. `None` when the
 /// template did more with a placeholder than write it (a filter cut or changed it): the page is
-/// then rendered with the articles themselves.
-fn splice(skeleton: &[u8], articles: &HashMap<PageId, Bytes>) -> Option<Bytes> {
+/// then rendered with the articles themselves. `page` is memory to reuse.
+fn splice(
+    skeleton: &[u8],
+    articles: &HashMap<PageId, Bytes>,
+    mut page: bytes::BytesMut,
+) -> Option<Bytes> {
     let skeleton = std::str::from_utf8(skeleton).ok()?;
     let is_whole = |text: &str| !text.contains(['\u{FDD0}', PLACEHOLDER_END]);
-    let mut page =
-        Vec::with_capacity(skeleton.len() + articles.values().map(Bytes::len).sum::<usize>());
+    page.clear();
+    page.reserve(skeleton.len() + articles.values().map(Bytes::len).sum::<usize>());
     let mut rest = skeleton;
     while let Some(at) = rest.find(PLACEHOLDER_START) {
         let (before, after) = (&rest[..at], &rest[at + PLACEHOLDER_START.len()..]);
@@ -462,7 +501,7 @@ fn splice(skeleton: &[u8], articles: &HashMap<PageId, Bytes>) -> Option<Bytes> {
         return None;
     }
     page.extend_from_slice(rest.as_bytes());
-    Some(page.into())
+    Some(page.freeze())
 }
 
 /// `view` (a map) with `key` set to `value`.
