@@ -291,7 +291,10 @@ fn render_markdown(
                 root: &root,
                 resolve: &resolve,
             };
-            let fresh = markdown::render_markdown(page.source.body(), &context);
+            let fresh = markdown::Rendered {
+                key,
+                ..markdown::render_markdown(page.source.body(), &context)
+            };
             (key, Arc::new(fresh), true)
         })
         .collect();

@@ -45,6 +45,9 @@ pub struct Rendered {
     pub external_links: Vec<(String, usize)>,
     /// The text without markup, blocks separated by newlines.
     pub text: String,
+    /// A hash of everything the HTML follows from: the body, the page's folder and URL, and
+    /// where every page it may link to lives (set by the caller, which knows the site).
+    pub key: u64,
 }
 
 /// What rendering needs to know about the page and the site.

@@ -212,8 +212,9 @@ struct Job<'a> {
     fragment: Option<PageId>,
     template: String,
     context: Box<dyn Fn() -> Context + Send + Sync + 'a>,
-    /// What the context is made from beyond the site's metadata, for reusing a cached result.
+    /// What the context is made from, for reusing a cached result.
     inputs: Inputs,
+    shows: Shows,
     /// Set on the print pages: `context` gives each article as a placeholder, and the articles
     /// are spliced into the rendered page (its skeleton, which depends on the metadata only).
     /// This context gives the articles themselves, for a template that does more with an article
@@ -221,16 +222,41 @@ struct Job<'a> {
     spliced: Option<Box<dyn Fn() -> Context + Send + Sync + 'a>>,
 }
 
-/// What a page's context depends on. Every context depends on the site's metadata (titles,
-/// summaries, fields, URLs, terms, neighbours of every page, the configuration and the theme);
-/// some also on rendered Markdown.
+/// What a page's context shows of rendered Markdown.
 #[derive(Clone)]
 enum Inputs {
     Metadata,
     /// The rendered Markdown of this page.
     Page(PageId),
-    /// The rendered Markdown of every page in this language (feeds, the print page).
+    /// The rendered Markdown of every page in this language (feeds).
     Language(String),
+    /// The print articles of every page in this language (the print page).
+    Articles(String),
+}
+
+/// Which pages' metadata (title, summary, URL, date, fields) a page's context shows. Every
+/// context also shows the frame of its language: the configuration, the theme, the site view and
+/// every term.
+#[derive(Clone)]
+enum Shows {
+    /// Every page of every language: nothing can be missed (the default).
+    Everything,
+    /// Every page of this language.
+    Language(String),
+    /// This page with the pages it links to: translations, previous and next.
+    Page(PageId),
+    /// These pages of this language, in this order: `range` of the list `ids` (a pagination page
+    /// shows its pages and how many there are in all).
+    Pages {
+        lang: String,
+        ids: Arc<Vec<PageId>>,
+        range: std::ops::Range<usize>,
+    },
+    /// No page: the frame of this language only.
+    Frame(String),
+    /// The frame of this language and where every page is: its URL, date and translations (the
+    /// sitemap).
+    Addresses(String),
 }
 
 impl<'a> Job<'a> {
@@ -245,12 +271,18 @@ impl<'a> Job<'a> {
             template: template.to_string(),
             context: Box::new(context),
             inputs: Inputs::Metadata,
+            shows: Shows::Everything,
             spliced: None,
         }
     }
 
     fn with(mut self, inputs: Inputs) -> Self {
         self.inputs = inputs;
+        self
+    }
+
+    fn showing(mut self, shows: Shows) -> Self {
+        self.shows = shows;
         self
     }
 }
@@ -297,7 +329,7 @@ pub fn render_site(
     views.site_jobs(&mut jobs);
 
     // Without a cache there is nothing to look up or keep: no keys to compute.
-    let keys = cache.as_ref().map(|_| CacheKeys::new(site, theme, options));
+    let mut keys = cache.as_ref().map(|_| CacheKeys::new(&views));
     let spare = std::sync::Mutex::new(
         cache
             .as_mut()
@@ -314,10 +346,24 @@ pub fn render_site(
     let fragment_ids: Vec<PageId> = fragments.iter().filter_map(|j| j.fragment).collect();
     let no_articles = HashMap::new();
     let fragment_results = run_jobs(fragments, tera, theme, keys.as_ref(), &reuse, &no_articles);
-    let articles: HashMap<PageId, Bytes> = fragment_ids
+    if let Some(keys) = &mut keys {
+        // A print page holds the articles of its language, each as its key says.
+        let mut of_language: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
+        for (&id, done) in fragment_ids.iter().zip(&fragment_results) {
+            let lang = views.site.pages[id].lang();
+            of_language.entry(lang).or_default().push(done.key);
+        }
+        keys.articles = (of_language.into_iter())
+            .map(|(lang, articles)| (lang.to_string(), crate::cache::key(articles)))
+            .collect();
+    }
+    let articles: HashMap<String, Bytes> = fragment_ids
         .into_iter()
         .zip(&fragment_results)
-        .filter_map(|(id, done)| Some((id, done.result.as_ref().ok()?.bytes.clone())))
+        .filter_map(|(id, done)| {
+            let article = done.result.as_ref().ok()?.bytes.clone();
+            Some((views.site.pages[id].path.clone(), article))
+        })
         .collect();
     let _ = views.printed.set(articles);
     let articles = views.printed.get().expect("set above");
@@ -402,7 +448,7 @@ fn run_jobs(
     theme: &Theme,
     keys: Option<&CacheKeys>,
     reuse: &Reuse<'_>,
-    articles: &HashMap<PageId, Bytes>,
+    articles: &HashMap<String, Bytes>,
 ) -> Vec<JobResult> {
     let cached = |name: &str, key: u64| {
         reuse
@@ -461,12 +507,13 @@ fn run_jobs(
 }
 
 /// Where a print article goes in its page's skeleton: characters that are not text (Unicode
-/// noncharacters) around the page's id.
+/// noncharacters) around the page's URL path (not its id, which the next build may give to
+/// another page while the skeleton stays cached).
 const PLACEHOLDER_START: &str = "\u{FDD0}print:";
 const PLACEHOLDER_END: char = '\u{FDD1}';
 
-fn placeholder(id: PageId) -> String {
-    format!("{PLACEHOLDER_START}{id}{PLACEHOLDER_END}")
+fn placeholder(page_path: &str) -> String {
+    format!("{PLACEHOLDER_START}{page_path}{PLACEHOLDER_END}")
 }
 
 /// The cache entry of a print page's skeleton: a name no output file can have.
@@ -479,7 +526,7 @@ fn skeleton_name(output: &str) -> String {
 /// then rendered with the articles themselves. `page` is memory to reuse.
 fn splice(
     skeleton: &[u8],
-    articles: &HashMap<PageId, Bytes>,
+    articles: &HashMap<String, Bytes>,
     mut page: bytes::BytesMut,
 ) -> Option<Bytes> {
     let skeleton = std::str::from_utf8(skeleton).ok()?;
@@ -489,12 +536,12 @@ fn splice(
     let mut rest = skeleton;
     while let Some(at) = rest.find(PLACEHOLDER_START) {
         let (before, after) = (&rest[..at], &rest[at + PLACEHOLDER_START.len()..]);
-        let (id, after) = after.split_once(PLACEHOLDER_END)?;
+        let (page_path, after) = after.split_once(PLACEHOLDER_END)?;
         if !is_whole(before) {
             return None;
         }
         page.extend_from_slice(before.as_bytes());
-        page.extend_from_slice(articles.get(&id.parse().ok()?)?);
+        page.extend_from_slice(articles.get(page_path)?);
         rest = after;
     }
     if !is_whole(rest) {
@@ -526,7 +573,7 @@ struct Views<'a> {
     /// collection's and each of its terms' pages).
     summaries: Vec<OnceLock<TeraValue>>,
     /// The print version's article of each page, rendered before the print pages.
-    printed: OnceLock<HashMap<PageId, Bytes>>,
+    printed: OnceLock<HashMap<String, Bytes>>,
 }
 
 impl<'a> Views<'a> {
@@ -717,10 +764,11 @@ impl<'a> Views<'a> {
     /// A page on the print page: its summary and its article (`printed`), or a placeholder that
     /// [`splice`] replaces with the article.
     fn print_item(&self, id: PageId, articles: bool) -> TeraValue {
-        let article = self.printed.get().and_then(|p| p.get(&id));
+        let page_path = &self.site.pages[id].path;
+        let article = self.printed.get().and_then(|p| p.get(page_path));
         let printed = match (article, articles) {
             (None, _) => TeraValue::safe_string(""),
-            (Some(_), false) => TeraValue::safe_string(&placeholder(id)),
+            (Some(_), false) => TeraValue::safe_string(&placeholder(page_path)),
             (Some(article), true) => TeraValue::safe_string(&String::from_utf8_lossy(article)),
         };
         with_entry(self.summary_value(id), "printed", printed)
@@ -896,17 +944,24 @@ impl<'a> Views<'a> {
             } else {
                 format!("{base_path}page/{number}/")
             };
-            let (ids, fill, alternates) = (ids.clone(), fill.clone(), alternates.clone());
-            let (lang, base_path) = (lang.to_string(), base_path.to_string());
+            let (shown, fill, alternates) = (ids.clone(), fill.clone(), alternates.clone());
+            let (l, base_path) = (lang.to_string(), base_path.to_string());
             let output = format!("{path}index.html");
-            jobs.push(Job::new(output, template, move || {
-                let slice = ids.iter().skip((number - 1) * per_page).take(per_page);
+            let start = ((number - 1) * per_page).min(ids.len());
+            let shows = Shows::Pages {
+                lang: lang.to_string(),
+                ids: ids.clone(),
+                range: start..(start + per_page).min(ids.len()),
+            };
+            let job = Job::new(output, template, move || {
+                let slice = shown.iter().skip((number - 1) * per_page).take(per_page);
                 let pages: Vec<TeraValue> = slice.map(|&id| self.summary_value(id)).collect();
-                let mut context = self.base_context(&lang, &path, alternates.clone());
+                let mut context = self.base_context(&l, &path, alternates.clone());
                 context.insert("paginator", &self.paginator(&base_path, number, total));
                 fill(&mut context, pages);
                 context
-            }));
+            });
+            jobs.push(job.showing(shows));
         }
     }
 
@@ -917,10 +972,8 @@ impl<'a> Views<'a> {
 
         // Home.
         let (l, home_path) = (owned_lang.clone(), prefix.clone());
-        jobs.push(Job::new(
-            format!("{prefix}index.html"),
-            "home.html",
-            move || {
+        jobs.push(
+            Job::new(format!("{prefix}index.html"), "home.html", move || {
                 let mut home =
                     self.base_context(&l, &home_path, self.alternates_everywhere(&l, ""));
                 let latest: Vec<TeraValue> = main_collection
@@ -939,8 +992,9 @@ impl<'a> Views<'a> {
                 let collections = self.site_values[&l].get_from_path("collections").cloned();
                 home.insert_value("collections", collections.unwrap_or_else(TeraValue::none));
                 home
-            },
-        ));
+            })
+            .showing(Shows::Language(owned_lang.clone())),
+        );
 
         // Pages.
         for (id, page) in self
@@ -961,7 +1015,8 @@ impl<'a> Views<'a> {
                     context.insert("page", &self.page_full(id));
                     context
                 })
-                .with(Inputs::Page(id)),
+                .with(Inputs::Page(id))
+                .showing(Shows::Page(id)),
             );
         }
 
@@ -1007,16 +1062,15 @@ impl<'a> Views<'a> {
                 "terms": self.term_list(t, lang),
             });
             let (l, view, path) = (owned_lang.clone(), taxonomy_view.clone(), base.clone());
-            jobs.push(Job::new(
-                format!("{base}index.html"),
-                "taxonomy.html",
-                move || {
+            jobs.push(
+                Job::new(format!("{base}index.html"), "taxonomy.html", move || {
                     let mut context =
                         self.base_context(&l, &path, self.alternates_everywhere(&l, &rest));
                     context.insert("taxonomy", &view);
                     context
-                },
-            ));
+                })
+                .showing(Shows::Frame(owned_lang.clone())),
+            );
 
             let Some(terms) = self.site.taxonomies[t].by_language.get(lang) else {
                 continue;
@@ -1084,7 +1138,8 @@ impl<'a> Views<'a> {
                     context
                 },
             )
-            .with(Inputs::Page(id));
+            .with(Inputs::Page(id))
+            .showing(Shows::Page(id));
             job.fragment = Some(id);
             jobs.push(job);
         }
@@ -1097,7 +1152,8 @@ impl<'a> Views<'a> {
             "print.html",
             print(false),
         )
-        .with(Inputs::Language(owned_lang.clone()));
+        .with(Inputs::Articles(owned_lang.clone()))
+        .showing(Shows::Language(owned_lang.clone()));
         job.spliced = Some(Box::new(print(true)));
         jobs.push(job);
 
@@ -1105,11 +1161,15 @@ impl<'a> Views<'a> {
         if self.theme.templates.contains_key("search.html") {
             let search_path = format!("{prefix}search/");
             let (l, path) = (owned_lang.clone(), search_path.clone());
-            jobs.push(Job::new(
-                format!("{search_path}index.html"),
-                "search.html",
-                move || self.base_context(&l, &path, self.alternates_everywhere(&l, "search/")),
-            ));
+            let shows = Shows::Frame(l.clone());
+            jobs.push(
+                Job::new(
+                    format!("{search_path}index.html"),
+                    "search.html",
+                    move || self.base_context(&l, &path, self.alternates_everywhere(&l, "search/")),
+                )
+                .showing(shows),
+            );
         }
 
         // Feed.
@@ -1139,6 +1199,7 @@ impl<'a> Views<'a> {
                 );
                 feed
             })
+            // Its pages show their translations too: every language.
             .with(Inputs::Language(lang.to_string())),
         );
     }
@@ -1199,11 +1260,12 @@ impl<'a> Views<'a> {
     fn site_jobs<'s>(&'s self, jobs: &mut Vec<Job<'s>>) {
         let lang = self.default_lang();
         // 404 is served at any depth, so its links start from the site's absolute path.
-        jobs.push(Job::new("404.html".into(), "404.html", move || {
+        let not_found = Job::new("404.html".into(), "404.html", move || {
             let mut not_found = self.base_context(lang, "", self.alternates_everywhere(lang, ""));
             not_found.insert("root", &base_path(&self.config.base_url));
             not_found
-        }));
+        });
+        jobs.push(not_found.showing(Shows::Frame(lang.to_string())));
         jobs.push(Job::new("sitemap.xml".into(), "sitemap.xml", move || {
             let mut entries: Vec<Json> = Vec::with_capacity(self.site.pages.len() + self.config.languages.len());
             for l in &self.config.languages {
@@ -1216,72 +1278,120 @@ impl<'a> Views<'a> {
             let mut sitemap = self.base_context(lang, "", self.alternates_everywhere(lang, ""));
             sitemap.insert("entries", &entries);
             sitemap
-        }));
+        }).showing(Shows::Addresses(lang.to_string())));
     }
 }
 
 /// The cache keys of rendered pages: a hash of everything a page's context is made from.
 struct CacheKeys {
-    metadata: u64,
+    /// Per language: the configuration, the theme, the site view and every term of the language.
+    frames: HashMap<String, u64>,
+    /// Per page: what lists and links show of it.
+    pages: Vec<u64>,
+    /// Per page: its frame, and `pages` of it and of the pages it links to (translations,
+    /// previous, next).
+    neighbourhoods: Vec<u64>,
+    /// Per language: `pages` of all its pages.
+    languages: HashMap<String, u64>,
+    /// Every frame and every page.
+    everything: u64,
+    /// Every page's URL, date and translations.
+    addresses: u64,
     /// Per page: its rendered Markdown.
     content: Vec<u64>,
     /// Per language: the rendered Markdown of all its pages.
     language_content: HashMap<String, u64>,
+    /// Per language: the keys of its print articles, once they are rendered.
+    articles: HashMap<String, u64>,
 }
 
 impl CacheKeys {
-    fn new(site: &Site, theme: &Theme, options: &RenderOptions) -> Self {
+    fn new(views: &Views<'_>) -> Self {
+        let (site, theme) = (views.site, views.theme);
         let pages: Vec<u64> = site
             .pages
             .par_iter()
             .map(|p| {
-                // The checked fields follow from the front matter and the configuration.
+                // The checked fields follow from the front matter and the configuration, the
+                // slug and language from the file name.
                 crate::cache::key((
+                    p.source.front_matter_key,
+                    &p.source.file,
                     &p.path,
                     &p.title,
                     p.summary(),
                     p.date,
-                    p.source.front_matter_key,
-                    &p.translations,
-                    &p.terms,
-                    p.previous,
-                    p.next,
                     p.collection,
-                    &p.source.file,
                 ))
             })
             .collect();
-        let theme_key = crate::cache::key((
+        let base = crate::cache::key((
             theme
                 .templates
                 .iter()
                 .map(|(n, f)| (n, &f.bytes))
                 .collect::<Vec<_>>(),
             &theme.strings,
-        ));
-        let metadata = crate::cache::key((
-            pages,
-            theme_key,
             format!("{:?}", site.config),
-            options.serve_mode,
+            views.options.serve_mode,
         ));
-        // The rendered Markdown follows from the body and where every page lives (metadata).
-        let content: Vec<u64> = site.pages.iter().map(|p| p.source.body_key).collect();
+        let mut frames = HashMap::new();
+        let mut languages = HashMap::new();
         let mut language_content = HashMap::new();
         for lang in &site.config.languages {
-            let of_language: Vec<u64> = site
-                .pages
-                .iter()
-                .zip(&content)
-                .filter(|(p, _)| p.lang() == lang.code)
-                .map(|(_, k)| *k)
-                .collect();
-            language_content.insert(lang.code.clone(), crate::cache::key(of_language));
+            let terms = (site.taxonomies.iter())
+                .filter_map(|t| t.by_language.get(&lang.code))
+                .flatten()
+                .map(|t| (&t.key, &t.name, &t.description, &t.path, t.pages.len()));
+            let terms = crate::cache::key(terms.collect::<Vec<_>>());
+            let site_view = views.site_view(&lang.code).to_string();
+            let frame = crate::cache::key((base, site_view, terms));
+            frames.insert(lang.code.clone(), frame);
+            let of_language = || {
+                site.pages
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, p)| p.lang() == lang.code)
+            };
+            let shown: Vec<u64> = of_language().map(|(id, _)| pages[id]).collect();
+            languages.insert(lang.code.clone(), crate::cache::key(shown));
+            let content: Vec<u64> = of_language().map(|(_, p)| p.rendered.key).collect();
+            language_content.insert(lang.code.clone(), crate::cache::key(content));
         }
+        let neighbourhoods = site
+            .pages
+            .iter()
+            .zip(&pages)
+            .map(|(p, own)| {
+                let linked = |id: Option<PageId>| id.map(|i| pages[i]);
+                let translations: Vec<u64> = p.translations.iter().map(|&t| pages[t]).collect();
+                let frame = frames.get(p.lang()).copied().unwrap_or_default();
+                crate::cache::key((frame, own, translations, linked(p.previous), linked(p.next)))
+            })
+            .collect();
+        let everything = crate::cache::key((frames.iter().collect::<BTreeMap<_, _>>(), &pages));
+        let addresses: Vec<_> = (site.pages.iter())
+            .map(|p| {
+                (
+                    &p.path,
+                    p.date,
+                    p.translations
+                        .iter()
+                        .map(|&t| &site.pages[t].path)
+                        .collect::<Vec<_>>(),
+                )
+            })
+            .collect();
         CacheKeys {
-            metadata,
-            content,
+            addresses: crate::cache::key(addresses),
+            frames,
+            content: site.pages.iter().map(|p| p.rendered.key).collect(),
+            neighbourhoods,
+            pages,
+            languages,
+            everything,
             language_content,
+            articles: HashMap::new(),
         }
     }
 
@@ -1291,8 +1401,24 @@ impl CacheKeys {
             Inputs::Metadata => 0,
             Inputs::Page(id) => self.content[*id],
             Inputs::Language(lang) => self.language_content.get(lang).copied().unwrap_or_default(),
+            Inputs::Articles(lang) => self.articles.get(lang).copied().unwrap_or_default(),
         };
-        crate::cache::key((self.metadata, &job.output, &job.template, inputs))
+        let frame = |lang: &str| self.frames.get(lang).copied().unwrap_or_default();
+        let shown = match &job.shows {
+            Shows::Everything => self.everything,
+            Shows::Language(lang) => {
+                let pages = self.languages.get(lang).copied().unwrap_or_default();
+                crate::cache::key((frame(lang), pages))
+            }
+            Shows::Page(id) => self.neighbourhoods[*id],
+            Shows::Pages { lang, ids, range } => {
+                let pages: Vec<u64> = ids[range.clone()].iter().map(|&i| self.pages[i]).collect();
+                crate::cache::key((frame(lang), ids.len(), pages))
+            }
+            Shows::Frame(lang) => frame(lang),
+            Shows::Addresses(lang) => crate::cache::key((frame(lang), self.addresses)),
+        };
+        crate::cache::key((shown, &job.output, &job.template, inputs))
     }
 }
 

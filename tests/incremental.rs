@@ -79,6 +79,115 @@ fn a_cached_rebuild_equals_a_fresh_build_after_each_edit() {
                 );
             }),
         ),
+        // Front matter read by other pages: each edit is a rebuild of its own, so that a page
+        // that depends on it and is not rendered again shows.
+        (
+            "a date that moves a page in the lists",
+            Box::new(|| {
+                let path = "content/practices/older-green.zh.md";
+                site.write(path, &read(path).replace("2021-03-01", "2023-06-01"));
+            }),
+        ),
+        (
+            "a summary",
+            Box::new(|| {
+                site.write(
+                    summarized,
+                    &read(summarized).replace("冷链的做法。", "冷链的新做法。"),
+                );
+            }),
+        ),
+        (
+            "the first paragraph of a page without a summary",
+            Box::new(|| {
+                site.write(
+                    practice,
+                    &read(practice).replace("统仓共配的做法。", "统仓共配的新做法。"),
+                );
+            }),
+        ),
+        (
+            "an aspect",
+            Box::new(|| {
+                site.write(
+                    practice,
+                    &read(practice).replace("aspect: logistics", "aspect: trade"),
+                );
+            }),
+        ),
+        (
+            "a tag another page has",
+            Box::new(|| {
+                site.write(
+                    practice,
+                    &read(practice).replace("tags: [物流]", "tags: [物流, 冷链]"),
+                );
+            }),
+        ),
+        (
+            "a region",
+            Box::new(|| {
+                site.write(
+                    summarized,
+                    &read(summarized).replace("region: 江苏省", "region: 浙江省"),
+                );
+            }),
+        ),
+        (
+            "the title of a page outside the collections",
+            Box::new(|| {
+                let about = "content/about.zh.md";
+                site.write(
+                    about,
+                    &read(about).replace("title: 关于", "title: 关于我们"),
+                );
+            }),
+        ),
+        (
+            "a new translation",
+            Box::new(|| {
+                site.write(
+                    "content/practices/joint-delivery.en.md",
+                    "---\ntitle: Joint delivery\naspect: trade\ndate: 2022-06-01\n---\nText.\n",
+                );
+            }),
+        ),
+        (
+            "the title of a translation",
+            Box::new(|| {
+                let english = "content/practices/cold-chain.en.md";
+                site.write(
+                    english,
+                    &read(english).replace(
+                        "title: Standardizing the cold chain",
+                        "title: The cold chain, standardized",
+                    ),
+                );
+            }),
+        ),
+        (
+            "a link to another page",
+            Box::new(|| {
+                let about = "content/about.zh.md";
+                let linked = format!(
+                    "{}\n见[统仓共配](practices/joint-delivery.zh.md)。\n",
+                    read(about)
+                );
+                site.write(about, &linked);
+            }),
+        ),
+        (
+            "the slug of a page another links to",
+            Box::new(|| {
+                site.write(
+                    practice,
+                    &read(practice).replace(
+                        "title: 统仓共配（修订）",
+                        "title: 统仓共配（修订）\nslug: joint",
+                    ),
+                );
+            }),
+        ),
         (
             "a template",
             Box::new(|| {
@@ -115,7 +224,12 @@ fn a_cached_rebuild_equals_a_fresh_build_after_each_edit() {
         ),
     ];
     for (what, edit) in edits {
+        let before = common::snapshot(site.root());
         edit();
+        assert!(
+            what == "nothing" || common::snapshot(site.root()) != before,
+            "the edit of {what} changed nothing"
+        );
         let (cached, diagnostics) = casebook::render_cached(&options, &mut cache);
         assert!(
             !diagnostics.iter().any(|d| d.is_error()),
@@ -129,6 +243,13 @@ fn a_cached_rebuild_equals_a_fresh_build_after_each_edit() {
             .filter(|(a, b)| a != b)
             .map(|(a, _)| &a.0)
             .collect();
+        for ((p, a), (_, b)) in cached.iter().zip(&fresh) {
+            if a != b {
+                std::fs::write("/tmp/dbg-cached.html", a).unwrap();
+                std::fs::write("/tmp/dbg-fresh.html", b).unwrap();
+                eprintln!("DIFF {p}");
+            }
+        }
         assert_eq!(cached.len(), fresh.len(), "after editing {what}");
         assert!(
             differing.is_empty(),
