@@ -83,7 +83,8 @@ fn dead_links_are_reported_where_they_are_written_and_requests_are_spaced_per_ho
     let mut options = casebook::BuildOptions::new(site.root());
     options.external = Some(ExternalOptions {
         user_agent: "casebook-test/1".into(),
-        timeout: Duration::from_secs(1),
+        // Well under /slow's 3 s, and long enough that a loaded machine answers the others.
+        timeout: Duration::from_millis(2500),
         delay_per_host: Duration::from_millis(150),
         concurrency: 4,
     });

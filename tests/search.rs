@@ -399,6 +399,20 @@ fn rewrite_the_shared_vectors() {
     std::fs::write(path, serde_json::to_string_pretty(&out).unwrap() + "\n").unwrap();
 }
 
+/// The index of `site` built with `cache`, checked against the index built afresh.
+fn build_and_compare(what: &str, site: &casebook::site::Site, cache: &mut search::Cache) {
+    let cached = search::build_cached(site, Some(cache));
+    let fresh = search::build(site);
+    assert_eq!(
+        cached.iter().map(|f| &f.path).collect::<Vec<_>>(),
+        fresh.iter().map(|f| &f.path).collect::<Vec<_>>(),
+        "{what}: the same files"
+    );
+    for (cached, fresh) in cached.iter().zip(&fresh) {
+        assert!(cached == fresh, "{what}: {} differs", cached.path);
+    }
+}
+
 /// serve's rebuilds reuse the previous index: after any sequence of edits, additions and
 /// removals, the index they make is byte for byte the one a fresh build makes.
 #[test]
@@ -408,16 +422,7 @@ fn a_cached_rebuild_makes_the_index_of_a_fresh_build() {
     let mut rebuild = |what: &str| {
         let (rendered, diagnostics) = casebook::render(&casebook::BuildOptions::new(site.root()));
         let rendered = rendered.unwrap_or_else(|| panic!("{what}: {diagnostics:?}"));
-        let cached = search::build_cached(&rendered.site, Some(&mut cache));
-        let fresh = search::build(&rendered.site);
-        assert_eq!(
-            cached.iter().map(|f| &f.path).collect::<Vec<_>>(),
-            fresh.iter().map(|f| &f.path).collect::<Vec<_>>(),
-            "{what}: the same files"
-        );
-        for (cached, fresh) in cached.iter().zip(&fresh) {
-            assert!(cached == fresh, "{what}: {} differs", cached.path);
-        }
+        build_and_compare(what, &rendered.site, &mut cache);
         cache.updated_in_place()
     };
     let practice = |name: &str| site.root().join("content/practices").join(name);
@@ -473,4 +478,86 @@ fn a_cached_rebuild_makes_the_index_of_a_fresh_build() {
     assert!(!rebuild("a practice removed"));
     edit("seeds.en.md", "move", "standardizing");
     assert!(rebuild("an edit after all that"));
+}
+
+/// The same through serve's caches, which give an unchanged page the same source and Markdown as
+/// the build before: its document is kept without reading its fields or text, yet whatever else
+/// it shows (a title, the name of one of its terms) still reaches its file.
+#[test]
+fn a_rebuild_with_the_site_cache_makes_the_index_of_a_fresh_build() {
+    let site = Fixture::copy("search");
+    let options = casebook::BuildOptions {
+        serve_mode: true,
+        ..casebook::BuildOptions::new(site.root())
+    };
+    let mut site_cache = casebook::cache::Cache::persistent();
+    let mut cache = search::Cache::default();
+    let mut rebuild = |what: &str| {
+        let (rendered, diagnostics) = casebook::render_cached(&options, &mut site_cache);
+        let rendered = rendered.unwrap_or_else(|| panic!("{what}: {diagnostics:?}"));
+        build_and_compare(what, &rendered.site, &mut cache);
+        cache.documents_read()
+    };
+    let read = |path: &str| std::fs::read_to_string(site.root().join(path)).unwrap();
+    let edit = |path: &str, from: &str, to: &str| {
+        let text = read(path);
+        assert!(text.contains(from), "{path} has {from:?}");
+        site.write(path, &text.replacen(from, to, 1));
+    };
+    let practice = |name: &str| format!("content/practices/{name}");
+
+    assert_eq!(rebuild("the first build"), 5);
+    assert_eq!(rebuild("nothing changed"), 0);
+    edit(&practice("monitoring.en.md"), "humidity", "pressure");
+    assert_eq!(rebuild("a body"), 1);
+    // The body is unchanged, and so is its rendered Markdown: the source tells.
+    edit(
+        &practice("government.en.md"),
+        "title: Standardized",
+        "title: Monitored",
+    );
+    assert_eq!(rebuild("a title"), 1);
+    edit(
+        &practice("government.en.md"),
+        "summary: One standard",
+        "summary: A single standard",
+    );
+    assert_eq!(rebuild("a summary"), 1);
+    edit(
+        &practice("government.en.md"),
+        "tags: [digital]",
+        "tags: [cold chain, digital]",
+    );
+    assert_eq!(rebuild("a tag, new to the site"), 1);
+    // Neither the sources nor the Markdown change, but the name of a term of four pages does
+    // (shown with each result, and searched).
+    edit("site.yaml", "en: Logistics", "en: Freight logistics");
+    edit("site.yaml", "zh: 物流", "zh: 商贸物流");
+    assert_eq!(rebuild("the names of a closed taxonomy's term"), 5);
+    // Every document is numbered again.
+    edit(
+        "site.yaml",
+        "  - code: zh\n    name: 中文\n  - code: en\n    name: English\n",
+        "  - code: en\n    name: English\n  - code: zh\n    name: 中文\n",
+    );
+    assert_eq!(rebuild("the languages in another order"), 5);
+    assert_eq!(rebuild("nothing changed again"), 0);
+    // The newest page now: the documents of its language are numbered again.
+    edit(
+        &practice("monitoring.zh.md"),
+        "date: 2021-03-02",
+        "date: 2026-01-01",
+    );
+    assert_eq!(rebuild("a practice moved by its date"), 1);
+    site.write(
+        &practice("seeds.en.md"),
+        "---\ntitle: Seed logistics\naspect: logistics\nregion: Zhejiang\ndate: 2025-02-01\n\
+         summary: Seeds by cold chain.\n---\nSeeds travel by cold chain, standardized.\n",
+    );
+    rebuild("a practice added");
+    edit(&practice("seeds.en.md"), "travel", "move");
+    assert_eq!(rebuild("the new practice edited"), 1);
+    std::fs::remove_file(site.root().join(practice("government.en.md"))).unwrap();
+    rebuild("a practice removed");
+    assert_eq!(rebuild("nothing changed at the end"), 0);
 }

@@ -18,25 +18,30 @@
 //!
 //! `serve` passes a [`Cache`]: a rebuild then counts the terms of changed documents only and,
 //! while the documents and the index's global figures stay the same, updates the previous
-//! inverted index in place instead of building it again. The formats, and why the result is
-//! always that of a fresh build, are described in docs/search.md.
+//! inverted index in place instead of building it again. A document whose page has the very
+//! source and rendered Markdown (the same `Arc`s) of the previous build, and the same few
+//! other things the model gives it, is known unchanged without reading its text. The formats,
+//! and why the result is always that of a fresh build, are described in docs/search.md.
 
 pub mod shard;
 pub mod stem;
 pub mod tokenize;
 
 use crate::config::FieldType;
+use crate::content::SourcePage;
+use crate::markdown::Rendered;
 use crate::render::{OutputFile, local_date};
 use crate::schema::Value;
-use crate::site::{Page, PageId, Site};
+use crate::site::{Page, PageId, Site, Term};
 use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::{Map, Value as Json, json};
-use shard::{DocTerms, Fields, Index, Plan};
+use shard::{DocTerms, Fields, Index, Plan, Words};
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Where the index lives in the output.
 pub const DIR: &str = "search-index/";
@@ -80,6 +85,7 @@ pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
 pub struct Cache {
     last: Option<Last>,
     updated: bool,
+    read: usize,
 }
 
 impl Cache {
@@ -87,6 +93,12 @@ impl Cache {
     /// building it anew (for tests).
     pub fn updated_in_place(&self) -> bool {
         self.updated
+    }
+
+    /// How many documents the last build read the fields and text of, not knowing them unchanged
+    /// from their page's source, Markdown and metadata (for tests).
+    pub fn documents_read(&self) -> usize {
+        self.read
     }
 }
 
@@ -100,18 +112,32 @@ impl CachedDoc {
 
 /// The previous build: its documents, its inverted index and the files made of it.
 struct Last {
-    /// The documents' source files, by id.
-    sources: Vec<String>,
+    /// `Shared::config` of the build.
+    config: u64,
+    order: Order,
+    /// By id.
     docs: Vec<CachedDoc>,
     index: Index,
     shards: Vec<OutputFile>,
-    prefixes: Vec<OutputFile>,
+    /// The files of `p/`, by their two letters.
+    prefixes: BTreeMap<[u8; 2], OutputFile>,
 }
 
+#[derive(Clone)]
 struct CachedDoc {
+    /// The source file and the Markdown the document was made from. A page that still has these
+    /// same `Arc`s has the same front matter, so the same fields (the model makes them of the
+    /// source and the configuration alone), and the same text and headings. Holding them keeps
+    /// their addresses from going to others.
+    source: Arc<SourcePage>,
+    rendered: Arc<Rendered>,
+    /// `metadata_key` of the page: the rest of what the document is made of.
+    metadata: u64,
     /// `fingerprint` of the document's fields.
     fields: u64,
     terms: Arc<DocTerms>,
+    /// `terms.size()`, kept here so that finding the plan does not read every document's terms.
+    size: (usize, u32),
     /// The document's file, written for this id.
     id: u32,
     file: OutputFile,
@@ -128,9 +154,12 @@ pub fn build(site: &Site) -> Vec<OutputFile> {
 /// terms and files of unchanged documents and, while the documents are the same ones in the
 /// same order, the inverted index, updated for the documents that changed.
 pub fn build_cached(site: &Site, cache: Option<&mut Cache>) -> Vec<OutputFile> {
-    let order = document_order(site);
-    let pages: Vec<&Page> = order.iter().map(|&id| &site.pages[id]).collect();
-    let (mut files, shards) = match cache {
+    let shared = cache.is_some().then(|| Shared::of(site));
+    let last = cache.as_deref().and_then(|cache| cache.last.as_ref());
+    let order = Order::of(site, last.zip(shared.as_ref().map(|shared| shared.config)));
+    let pages: Vec<&Page> = order.ids.iter().map(|&id| &site.pages[id]).collect();
+    let (mut files, shards) = match cache.zip(shared) {
+        Some((cache, shared)) => cached_files(site, &shared, &pages, &order, cache),
         None => {
             let terms: Vec<DocTerms> = pages
                 .par_iter()
@@ -139,9 +168,8 @@ pub fn build_cached(site: &Site, cache: Option<&mut Cache>) -> Vec<OutputFile> {
             let mut index = Index::build(&terms.iter().collect::<Vec<_>>());
             let mut files = Vec::new();
             write_shards(&mut index, &mut files);
-            files.extend(prefixes(
-                index.words().expect("a new index lists its words"),
-            ));
+            let words = index.words().expect("a new index lists its words");
+            files.extend(prefixes(words.words).into_values());
             files.par_extend(pages.par_iter().enumerate().map(|(doc, page)| {
                 let text = &page.rendered.text;
                 script_with(&format!("d/{doc}"), text.len() + 512, |out| {
@@ -150,10 +178,9 @@ pub fn build_cached(site: &Site, cache: Option<&mut Cache>) -> Vec<OutputFile> {
             }));
             (files, index.plan.shards)
         }
-        Some(cache) => cached_files(site, &pages, cache),
     };
     let mut doc_of = vec![u32::MAX; site.pages.len()];
-    for (doc, &id) in order.iter().enumerate() {
+    for (doc, &id) in order.ids.iter().enumerate() {
         doc_of[id] = doc as u32;
     }
     for (t, facet) in facets(site, &doc_of).into_iter().enumerate() {
@@ -165,69 +192,105 @@ pub fn build_cached(site: &Site, cache: Option<&mut Cache>) -> Vec<OutputFile> {
 }
 
 /// The shards, prefixes and documents of the index, with the number of shards.
-fn cached_files(site: &Site, pages: &[&Page], cache: &mut Cache) -> (Vec<OutputFile>, u32) {
+fn cached_files(
+    site: &Site,
+    shared: &Shared,
+    pages: &[&Page],
+    order: &Order,
+    cache: &mut Cache,
+) -> (Vec<OutputFile>, u32) {
+    let languages: Vec<usize> = order.languages().collect();
+    let read = AtomicUsize::new(0);
     let last = cache.last.take();
-    let same_documents = last
-        .as_ref()
-        .is_some_and(|last| (last.sources.iter()).eq(pages.iter().map(|page| &page.source.file)));
-    // The previous version of each document: at the same id, or found by its source file
-    // when documents were added, removed or reordered.
-    let by_source: HashMap<&str, &CachedDoc> = match &last {
-        Some(last) if !same_documents => last
-            .sources
-            .iter()
-            .map(String::as_str)
-            .zip(&last.docs)
-            .collect(),
-        _ => HashMap::new(),
-    };
-    let docs: Vec<CachedDoc> = pages
-        .par_iter()
-        .enumerate()
-        .map(|(id, page)| {
-            let previous = match &last {
-                Some(last) if same_documents => Some(&last.docs[id]),
-                _ => by_source.get(page.source.file.as_str()).copied(),
-            };
-            cached_document(site, page, id as u32, previous)
-        })
-        .collect();
-    drop(by_source);
-    let terms: Vec<&DocTerms> = docs.iter().map(|d| &*d.terms).collect();
-    let (mut index, sources, mut shards, prefixes) = match last {
-        // The same documents in the same order, and the same global figures: every posting of
-        // an unchanged document is as it was.
-        Some(mut last) if same_documents && last.index.plan == Plan::of(&terms) => {
-            for (id, (doc, old)) in docs.iter().zip(&last.docs).enumerate() {
-                if !Arc::ptr_eq(&doc.terms, &old.terms) {
-                    last.index.update(id as u32, &old.terms, &doc.terms);
+    let same_documents = last.as_ref().is_some_and(|last| {
+        last.docs.len() == pages.len()
+            && (last.docs.par_iter().zip(pages)).all(|(doc, page)| {
+                Arc::ptr_eq(&doc.source, &page.source) || doc.source.file == page.source.file
+            })
+    });
+    let (docs, mut index, mut shards, prefixes) = match last {
+        Some(mut last) if same_documents => {
+            // Documents are replaced in place, so that the many unchanged ones are neither
+            // copied nor dropped.
+            let changed: Vec<(u32, Arc<DocTerms>)> = (last.docs.par_iter_mut().zip(pages))
+                .zip(&languages)
+                .enumerate()
+                .filter_map(|(id, ((doc, page), &language))| {
+                    let document = Document {
+                        page,
+                        id: id as u32,
+                        language,
+                    };
+                    let new = cached_document(site, shared, document, Some(doc), &read)?;
+                    let old = std::mem::replace(doc, new);
+                    (!Arc::ptr_eq(&old.terms, &doc.terms)).then_some((id as u32, old.terms))
+                })
+                .collect();
+            // The same global figures too: every posting of an unchanged document is as it was.
+            if last.index.plan == Plan::of_sizes(last.docs.iter().map(|doc| doc.size)) {
+                for (id, old) in &changed {
+                    last.index.update(*id, old, &last.docs[*id as usize].terms);
                 }
+                cache.updated = true;
+            } else {
+                let terms: Vec<&DocTerms> = last.docs.iter().map(|doc| &*doc.terms).collect();
+                last.index = Index::build(&terms);
+                last.shards.clear();
+                cache.updated = false;
             }
-            cache.updated = true;
-            (last.index, last.sources, last.shards, last.prefixes)
+            (last.docs, last.index, last.shards, last.prefixes)
         }
-        _ => {
+        last => {
+            // The previous version of each document, found by its source file.
+            let by_source: HashMap<&str, &CachedDoc> = (last.iter().flat_map(|last| &last.docs))
+                .map(|doc| (doc.source.file.as_str(), doc))
+                .collect();
+            let docs: Vec<CachedDoc> = pages
+                .par_iter()
+                .enumerate()
+                .map(|(id, page)| {
+                    let previous = by_source.get(page.source.file.as_str()).copied();
+                    let document = Document {
+                        page,
+                        id: id as u32,
+                        language: languages[id],
+                    };
+                    cached_document(site, shared, document, previous, &read)
+                        .unwrap_or_else(|| previous.expect("kept only if there").clone())
+                })
+                .collect();
+            let terms: Vec<&DocTerms> = docs.iter().map(|doc| &*doc.terms).collect();
+            let index = Index::build(&terms);
             cache.updated = false;
-            let sources = pages.iter().map(|page| page.source.file.clone());
-            (
-                Index::build(&terms),
-                sources.collect(),
-                Vec::new(),
-                Vec::new(),
-            )
+            (docs, index, Vec::new(), BTreeMap::new())
         }
     };
     write_shards(&mut index, &mut shards);
     let prefixes = match index.words() {
-        Some(words) => self::prefixes(words),
         None => prefixes,
+        Some(Words {
+            prefixes: None,
+            words,
+        }) => self::prefixes(words),
+        Some(Words {
+            prefixes: Some(changed),
+            words,
+        }) => {
+            let mut files = prefixes;
+            files.retain(|prefix, _| !changed.contains(prefix));
+            files.extend(self::prefixes(words));
+            files
+        }
     };
-    let mut files = shards.clone();
-    files.extend(prefixes.iter().cloned());
-    files.extend(docs.iter().map(|doc| doc.file.clone()));
+    let mut files = Vec::with_capacity(shards.len() + prefixes.len() + docs.len() + 8);
+    files.par_extend(shards.par_iter().cloned());
+    files.extend(prefixes.values().cloned());
+    files.par_extend(docs.par_iter().map(|doc| doc.file.clone()));
     let count = index.plan.shards;
+    cache.read = read.into_inner();
     cache.last = Some(Last {
-        sources,
+        config: shared.config,
+        order: order.clone(),
         docs,
         index,
         shards,
@@ -251,17 +314,49 @@ fn write_shards(index: &mut Index, files: &mut Vec<OutputFile>) {
     }
 }
 
-/// A document's terms and file: from the previous build when what they are made of is unchanged.
-fn cached_document(site: &Site, page: &Page, id: u32, previous: Option<&CachedDoc>) -> CachedDoc {
+/// A document of this build: its page, its id and the place of its language in the site's.
+struct Document<'a> {
+    page: &'a Page,
+    id: u32,
+    language: usize,
+}
+
+/// A document's terms and file: from `previous` when what they are made of is unchanged; `None`
+/// when `previous` is the document as it is, at the same id.
+fn cached_document(
+    site: &Site,
+    shared: &Shared,
+    Document { page, id, language }: Document,
+    previous: Option<&CachedDoc>,
+    read: &AtomicUsize,
+) -> Option<CachedDoc> {
+    let metadata = metadata_key(shared, page, language);
+    let name = format!("d/{id}");
+    if let Some(p) = previous
+        && Arc::ptr_eq(&p.source, &page.source)
+        && Arc::ptr_eq(&p.rendered, &page.rendered)
+        && p.metadata == metadata
+    {
+        // Made of the same source, Markdown and metadata: the same document, known without
+        // reading the page's fields or text.
+        return (p.id != id).then(|| CachedDoc {
+            source: p.source.clone(),
+            rendered: p.rendered.clone(),
+            terms: p.terms.clone(),
+            id,
+            file: script(&name, p.data()),
+            ..*p
+        });
+    }
+    read.fetch_add(1, Ordering::Relaxed);
     let fields = page_fields(site, page);
-    let key = fingerprint(&fields);
+    let key = fingerprint(fields.iter().map(|field| field.as_bytes()));
     let head = document_head(site, page);
     let previous = previous.filter(|p| p.fields == key);
     let terms = match previous {
         Some(p) => p.terms.clone(),
         None => Arc::new(shard::count_terms(&fields)),
     };
-    let name = format!("d/{id}");
     let file = match previous {
         Some(p) if p.data()[..p.head] == head[..] => match p.id == id {
             true => p.file.clone(),
@@ -274,22 +369,106 @@ fn cached_document(site: &Site, page: &Page, id: u32, previous: Option<&CachedDo
             })
         }
     };
-    CachedDoc {
+    Some(CachedDoc {
+        source: page.source.clone(),
+        rendered: page.rendered.clone(),
+        metadata,
         fields: key,
+        size: terms.size(),
         terms,
         id,
         file,
         head: head.len(),
+    })
+}
+
+/// What the documents' `metadata_key`s have in common, found once a build.
+struct Shared<'a> {
+    /// A fingerprint of the site's configuration, which the documents are made of too (the
+    /// fields' types, the taxonomies): any change of it is enough to look at every document
+    /// again.
+    config: u64,
+    /// For each language of the site, the terms of each taxonomy, as `page_fields` finds them.
+    terms: Vec<Vec<&'a [Term]>>,
+}
+
+impl<'a> Shared<'a> {
+    fn of(site: &'a Site) -> Shared<'a> {
+        let terms = site.config.languages.iter().map(|lang| {
+            let terms = site
+                .taxonomies
+                .iter()
+                .map(|t| t.by_language.get(&lang.code));
+            terms
+                .map(|terms| terms.map_or(&[][..], Vec::as_slice))
+                .collect()
+        });
+        Shared {
+            config: fingerprint([format!("{:?}", site.config).as_bytes()]),
+            terms: terms.collect(),
+        }
     }
+}
+
+thread_local! {
+    static METADATA: std::cell::RefCell<Vec<u8>> = Default::default();
+}
+
+/// A fingerprint of what a page's document is made of besides its source file and its
+/// Markdown: the configuration, and what the model made of the page apart from its fields
+/// (which are its front matter checked against the configuration): title, URL, date,
+/// collection and the names of its terms. Far less to read than the fields and the text.
+/// `language` is the place of the page's language among the site's.
+fn metadata_key(shared: &Shared, page: &Page, language: usize) -> u64 {
+    METADATA.with_borrow_mut(|out| {
+        out.clear();
+        push_key_number(out, shared.config);
+        push_key_text(out, &page.title);
+        push_key_text(out, &page.path);
+        match page.date {
+            Some(date) => {
+                push_key_number(out, date.year as i64 as u64);
+                push_key_number(out, date.month as u64);
+                push_key_number(out, date.day as u64);
+            }
+            None => out.push(b'-'),
+        }
+        push_key_number(out, page.collection.map_or(0, |c| c as u64 + 1));
+        // The names of the page's terms, not their places in their lists, which a term added
+        // elsewhere can move.
+        let terms = &shared.terms[language];
+        for &(t, i) in &page.terms {
+            push_key_number(out, t as u64);
+            match terms.get(t).and_then(|terms| terms.get(i)) {
+                Some(term) => push_key_text(out, &term.name),
+                None => out.push(b'-'),
+            }
+        }
+        fingerprint([&out[..]])
+    })
+}
+
+/// Appends `text`, then a byte that UTF-8 never holds, so that no two lists of texts give the
+/// same bytes.
+fn push_key_text(out: &mut Vec<u8>, text: &str) {
+    out.extend_from_slice(text.as_bytes());
+    out.push(0xFF);
+}
+
+/// Appends `n` in the posting alphabet: self-delimiting, and text, which `fingerprint` needs.
+fn push_key_number(out: &mut Vec<u8>, n: u64) {
+    shard::push_number(out, n as u32);
+    shard::push_number(out, (n >> 32) as u32);
 }
 
 /// A 64-bit fingerprint of a document's fields, to tell whether it changed since the last build:
 /// wyhash's folded multiply over 16 bytes at a time, in two independent lanes so that one
 /// multiplication need not wait for the other; several times faster than SipHash over the
-/// megabytes of text of a large site (hashed again on every rebuild).
-fn fingerprint(fields: &Fields<'_>) -> u64 {
+/// megabytes of text of a large site. The fields are text, possibly with bytes 0xFF between texts.
+fn fingerprint<'a>(fields: impl IntoIterator<Item = &'a [u8]>) -> u64 {
     const P0: u64 = 0xa076_1d64_78bd_642f;
-    // Its bytes (db 28 …) are not UTF-8, so no 8 bytes of text equal it and zero the product.
+    // Its bytes (db 28 …) are neither UTF-8 nor 0xFF, so no 8 bytes of a field equal it and zero
+    // the product.
     const P1: u64 = 0xe703_7ed1_a0b4_28db;
     fn fold(a: u64, b: u64) -> u64 {
         let product = a as u128 * b as u128;
@@ -301,8 +480,7 @@ fn fingerprint(fields: &Fields<'_>) -> u64 {
         *lane = fold(a ^ P1, b ^ *lane);
     }
     let mut h = P0;
-    for field in fields {
-        let bytes = field.as_bytes();
+    for bytes in fields {
         // The length first, so that the zeros that pad the last block cannot be mistaken for text.
         let mut lanes = [
             fold(h ^ bytes.len() as u64, P0),
@@ -325,10 +503,9 @@ fn fingerprint(fields: &Fields<'_>) -> u64 {
     fold(h, P1)
 }
 
-/// The words of the index by their first two letters (`p/st.js`: `[[term, documents], …]`, most
-/// frequent first), so that the client can complete the word the reader is still typing.
-fn prefixes(mut words: Vec<(String, u32)>) -> Vec<OutputFile> {
-    words.retain(|(w, _)| w.len() >= 3 && w.as_bytes()[..2].iter().all(u8::is_ascii_alphanumeric));
+/// The words the client completes by their first two letters (`p/st.js`: `[[term, documents],
+/// …]`, most frequent first), so that it can complete the word the reader is still typing.
+fn prefixes(mut words: Vec<(String, u32)>) -> BTreeMap<[u8; 2], OutputFile> {
     words.sort_unstable_by(|a, b| {
         a.0[..2]
             .cmp(&b.0[..2])
@@ -338,8 +515,9 @@ fn prefixes(mut words: Vec<(String, u32)>) -> Vec<OutputFile> {
     words
         .chunk_by(|a, b| a.0[..2] == b.0[..2])
         .map(|group| {
+            let prefix = &group[0].0[..2];
             let size = group.iter().map(|(w, _)| w.len() + 10).sum();
-            script_with(&format!("p/{}", &group[0].0[..2]), size, |out| {
+            let file = script_with(&format!("p/{prefix}"), size, |out| {
                 out.push(b'[');
                 for (i, (word, documents)) in group.iter().enumerate() {
                     // Words are letters and digits: nothing a JSON string escapes.
@@ -347,7 +525,8 @@ fn prefixes(mut words: Vec<(String, u32)>) -> Vec<OutputFile> {
                     out.extend_from_slice(format!("{comma}[\"{word}\",{documents}]").as_bytes());
                 }
                 out.push(b']');
-            })
+            });
+            (prefix.as_bytes().try_into().expect("two letters"), file)
         })
         .collect()
 }
@@ -380,15 +559,99 @@ fn script_with(name: &str, size: usize, write: impl FnOnce(&mut Vec<u8>)) -> Out
 
 /// Every page, by language in the site's order, then newest first.
 pub fn document_order(site: &Site) -> Vec<PageId> {
-    let mut order = Vec::with_capacity(site.pages.len());
-    for lang in &site.config.languages {
-        let mut ids: Vec<PageId> = (0..site.pages.len())
-            .filter(|&i| site.pages[i].lang() == lang.code)
-            .collect();
-        site.sort_newest_first(&mut ids);
-        order.extend(ids);
+    Order::of(site, None).ids
+}
+
+/// The documents' pages: by language in the site's order, then newest first.
+#[derive(Clone)]
+struct Order {
+    ids: Vec<PageId>,
+    /// The number of documents in each language of the site.
+    counts: Vec<usize>,
+    /// The number of pages of the site.
+    pages: usize,
+}
+
+impl Order {
+    /// The order of the pages of `site`, sorted from the previous build's order when it can be:
+    /// a sort of what is already in order compares each page with its neighbour only. `previous`
+    /// is that build with the fingerprint of this build's configuration.
+    fn of(site: &Site, previous: Option<(&Last, u64)>) -> Order {
+        // Every page id of this build once, when it held every page of a build of as many.
+        let previous = previous.filter(|(last, _)| {
+            let order = &last.order;
+            order.ids.len() == order.pages && order.pages == site.pages.len()
+        });
+        let ascending: Vec<PageId>;
+        let start = match previous {
+            Some((last, _)) => &last.order.ids,
+            None => {
+                ascending = (0..site.pages.len()).collect();
+                &ascending
+            }
+        };
+        // The language of a page whose source is that of the document at its place in the
+        // previous order is that document's, found without reading it, while the languages are
+        // the same.
+        let known: Vec<Option<usize>> = match previous {
+            Some((last, config)) if last.config == config => (last.docs.iter())
+                .zip(last.order.languages())
+                .zip(start)
+                .map(|((doc, l), &id)| {
+                    Arc::ptr_eq(&doc.source, &site.pages[id].source).then_some(l)
+                })
+                .collect(),
+            _ => vec![None; start.len()],
+        };
+        let languages = &site.config.languages;
+        let mut by_language = vec![Vec::new(); languages.len()];
+        for (&id, known) in start.iter().zip(known) {
+            if let Some(l) = known {
+                by_language[l].push(id);
+                continue;
+            }
+            let lang = site.pages[id].lang();
+            for (l, language) in languages.iter().enumerate() {
+                if language.code == lang {
+                    by_language[l].push(id);
+                }
+            }
+        }
+        let mut order = Order {
+            ids: Vec::with_capacity(site.pages.len()),
+            counts: Vec::with_capacity(languages.len()),
+            pages: site.pages.len(),
+        };
+        for mut ids in by_language {
+            site.sort_newest_first(&mut ids);
+            if previous.is_some() && !ties_in_id_order(site, &ids) {
+                ids.sort_unstable();
+                site.sort_newest_first(&mut ids);
+            }
+            order.counts.push(ids.len());
+            order.ids.extend(ids);
+        }
+        order
     }
-    order
+
+    /// The place of each document's language among the site's, by document id.
+    fn languages(&self) -> impl Iterator<Item = usize> + '_ {
+        (self.counts.iter().enumerate()).flat_map(|(l, &count)| std::iter::repeat_n(l, count))
+    }
+}
+
+/// Whether the pages of sorted `ids` that the sort cannot tell apart are in ascending id order,
+/// as the stable sort of a fresh build (from ascending ids) leaves them.
+fn ties_in_id_order(site: &Site, ids: &[PageId]) -> bool {
+    ids.windows(2).all(|pair| {
+        let (a, b) = (pair[0], pair[1]);
+        // Sorting the two in the other order puts `a` first only if it sorts strictly first.
+        let mut swapped = [b, a];
+        a < b || {
+            site.sort_newest_first(&mut swapped);
+            swapped == [a, b]
+        }
+    })
 }
 
 /// The text of each field of a page: title, headings, metadata (summary, terms, other front
@@ -613,17 +876,18 @@ fn facets(site: &Site, doc_of: &[u32]) -> Vec<Json> {
         .collect()
 }
 
-fn meta(site: &Site, order: &[PageId], shards: u32) -> Json {
+fn meta(site: &Site, order: &Order, shards: u32) -> Json {
     let config = &site.config;
     let mut start = 0;
     let languages: Vec<Json> = config
         .languages
         .iter()
         .map(|l| {
-            let count = order
-                .iter()
-                .filter(|&&id| site.pages[id].lang() == l.code)
-                .count();
+            // The documents of the language's code: twice over if it is declared twice.
+            let count: usize = (config.languages.iter().zip(&order.counts))
+                .filter(|(other, _)| other.code == l.code)
+                .map(|(_, count)| count)
+                .sum();
             start += count;
             json!({"c": l.code, "n": l.name, "a": start - count, "b": start})
         })
@@ -633,7 +897,7 @@ fn meta(site: &Site, order: &[PageId], shards: u32) -> Json {
         .iter()
         .map(|t| json!({"k": t.key, "t": t.title.0, "c": t.closed}))
         .collect();
-    json!({"v": VERSION, "k": shards, "n": order.len(), "l": languages, "f": facets})
+    json!({"v": VERSION, "k": shards, "n": order.ids.len(), "l": languages, "f": facets})
 }
 
 #[cfg(test)]

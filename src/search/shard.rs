@@ -10,6 +10,7 @@ use super::FxMap;
 use super::stem::stem;
 use super::tokenize::{Piece, scan};
 use rayon::prelude::*;
+use std::collections::BTreeSet;
 use std::hash::{Hash, Hasher};
 
 /// The 64 characters of the posting encoding (URL-safe base64): values 0–31 end a number,
@@ -147,6 +148,13 @@ pub struct DocTerms {
     entries: Vec<Entry>,
     starts: [u32; BUCKETS + 1],
     body_len: u32,
+}
+
+impl DocTerms {
+    /// What the plan counts of the document: its postings and its body's length in tokens.
+    pub fn size(&self) -> (usize, u32) {
+        (self.entries.len(), self.body_len)
+    }
 }
 
 fn add(total: &mut [u16; 4], tf: &[u16; 4]) {
@@ -287,13 +295,18 @@ pub struct Plan {
 impl Plan {
     /// The plan of an index of `docs` (in document id order).
     pub fn of(docs: &[&DocTerms]) -> Plan {
-        let postings: usize = docs.iter().map(|d| d.entries.len()).sum();
+        Plan::of_sizes(docs.iter().map(|d| d.size()))
+    }
+
+    /// The plan of an index of documents of these sizes (`DocTerms::size`, in document id order).
+    pub fn of_sizes(sizes: impl ExactSizeIterator<Item = (usize, u32)> + Clone) -> Plan {
+        let postings: usize = sizes.clone().map(|(postings, _)| postings).sum();
         let shards = (postings * BYTES_PER_POSTING).div_ceil(TARGET_SHARD_BYTES);
-        let average =
-            docs.iter().map(|d| d.body_len as f32).sum::<f32>() / docs.len().max(1) as f32;
+        let count = sizes.len();
+        let average = sizes.map(|(_, body_len)| body_len as f32).sum::<f32>() / count.max(1) as f32;
         Plan {
             shards: round_up_to_three_bits(shards).clamp(1, 4096) as u32,
-            docs: docs.len() as f32,
+            docs: count as f32,
             // Within 1/32 below the average: keep six significant bits of the float.
             average_body: f32::from_bits(average.max(1.0).to_bits() & !((1 << 18) - 1)),
         }
@@ -323,9 +336,25 @@ pub struct Index {
     /// Each document's body length normalization, by id.
     norms: Vec<f32>,
     shards: Vec<Shard>,
-    /// Whether a word was added, removed or changed its document count since `words` was last
-    /// called.
-    words_changed: bool,
+    /// The prefixes (`completion_prefix`) of the words that were added, removed or changed their
+    /// document count since `words` was last called; `None` for every prefix.
+    changed_prefixes: Option<BTreeSet<[u8; 2]>>,
+}
+
+/// Words the client completes, with the number of documents that have each.
+pub struct Words {
+    /// The prefixes whose words these are, every word with one of them; `None` when these are
+    /// all the words of the index.
+    pub prefixes: Option<BTreeSet<[u8; 2]>>,
+    pub words: Vec<(String, u32)>,
+}
+
+/// The first two letters of a word the client completes: a word of three or more characters
+/// that begins with two ASCII letters or digits.
+pub fn completion_prefix(word: &str) -> Option<[u8; 2]> {
+    let bytes = word.as_bytes();
+    (bytes.len() >= 3 && bytes[..2].iter().all(u8::is_ascii_alphanumeric))
+        .then(|| [bytes[0], bytes[1]])
 }
 
 struct Shard {
@@ -343,7 +372,8 @@ type Postings = Vec<(u32, [u16; 4])>;
 /// A term with its postings.
 struct Row {
     text: Box<str>,
-    word: bool,
+    /// `completion_prefix` of a word (not CJK), found without reading `text`.
+    prefix: Option<[u8; 2]>,
     postings: Postings,
     /// The postings as the shard writes them: gaps and impacts.
     encoded: Vec<u8>,
@@ -424,9 +454,10 @@ impl Index {
                     .rows
                     .into_iter()
                     .map(|(hash, key, postings)| {
+                        let text = key.text();
                         let mut row = Row {
-                            text: key.text().into(),
-                            word: key.is_word(),
+                            prefix: key.is_word().then(|| completion_prefix(&text)).flatten(),
+                            text: text.into(),
                             postings,
                             encoded: Vec::new(),
                         };
@@ -454,7 +485,7 @@ impl Index {
             plan,
             norms,
             shards,
-            words_changed: true,
+            changed_prefixes: None,
         }
     }
 
@@ -485,7 +516,7 @@ impl Index {
             plan,
             norms,
             shards,
-            words_changed,
+            changed_prefixes,
         } = self;
         let shard = &mut shards[(e.hash % plan.shards) as usize];
         let text = e.key.text();
@@ -493,8 +524,8 @@ impl Index {
             Ok(r) => r,
             Err(r) => {
                 let row = Row {
+                    prefix: e.key.is_word().then(|| completion_prefix(&text)).flatten(),
                     text: text.into(),
-                    word: e.key.is_word(),
                     postings: Vec::new(),
                     encoded: Vec::new(),
                 };
@@ -503,6 +534,11 @@ impl Index {
             }
         };
         let row = &mut shard.rows[r];
+        let mut count_changed = |prefix: Option<[u8; 2]>| {
+            if let (Some(changed), Some(prefix)) = (changed_prefixes.as_mut(), prefix) {
+                changed.insert(prefix);
+            }
+        };
         match (row.postings.binary_search_by_key(&id, |p| p.0), tf) {
             // The same documents: only this posting's impact can change.
             (Ok(i), Some(tf)) => {
@@ -513,7 +549,7 @@ impl Index {
             }
             (Ok(i), None) => {
                 row.postings.remove(i);
-                *words_changed |= row.word;
+                count_changed(row.prefix);
                 if row.postings.is_empty() {
                     shard.rows.remove(r);
                 } else {
@@ -522,7 +558,7 @@ impl Index {
             }
             (Err(i), Some(tf)) => {
                 row.postings.insert(i, (id, tf));
-                *words_changed |= row.word;
+                count_changed(row.prefix);
                 row.encode(norms, plan);
             }
             (Err(_), None) => unreachable!("a removed term had a posting"),
@@ -551,15 +587,21 @@ impl Index {
         &self.shards[n as usize].data
     }
 
-    /// Every word term (not CJK) with the number of documents that have it, for completing a
-    /// word the reader is still typing; `None` when they are the same as at the last call.
-    pub fn words(&mut self) -> Option<Vec<(String, u32)>> {
-        std::mem::take(&mut self.words_changed).then(|| self.all_words())
+    /// The words the client completes, for completing a word the reader is still typing: all
+    /// of them after a build, else those with a prefix whose words changed since the last call;
+    /// `None` when none did.
+    pub fn words(&mut self) -> Option<Words> {
+        let prefixes = match self.changed_prefixes.replace(BTreeSet::new()) {
+            Some(changed) if changed.is_empty() => return None,
+            prefixes => prefixes,
+        };
+        let words = self.words_where(|prefix| prefixes.as_ref().is_none_or(|p| p.contains(prefix)));
+        Some(Words { prefixes, words })
     }
 
-    fn all_words(&self) -> Vec<(String, u32)> {
-        let words = self.shards.iter().flat_map(|s| &s.rows).filter(|r| r.word);
-        words
+    fn words_where(&self, wanted: impl Fn(&[u8; 2]) -> bool) -> Vec<(String, u32)> {
+        let rows = self.shards.iter().flat_map(|s| &s.rows);
+        rows.filter(|r| r.prefix.as_ref().is_some_and(&wanted))
             .map(|r| (r.text.to_string(), r.postings.len() as u32))
             .collect()
     }
@@ -702,6 +744,7 @@ pub fn push_ids(out: &mut Vec<u8>, ids: impl IntoIterator<Item = u32>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
 
     #[test]
     fn numbers_use_five_bits_per_character() {
@@ -783,6 +826,17 @@ mod tests {
         let mut docs: Vec<DocTerms> = texts.iter().map(count).collect();
         let mut index = Index::build(&docs.iter().collect::<Vec<_>>());
         index.write();
+        // The words by prefix as `words` tells them, one change after another.
+        let mut completions: BTreeMap<[u8; 2], Vec<(String, u32)>> = BTreeMap::new();
+        let by_prefix = |words: Vec<(String, u32)>| {
+            let mut grouped: BTreeMap<[u8; 2], Vec<(String, u32)>> = BTreeMap::new();
+            for word in words {
+                let prefix = completion_prefix(&word.0).expect("a completed word");
+                grouped.entry(prefix).or_default().push(word);
+            }
+            grouped.values_mut().for_each(|words| words.sort());
+            grouped
+        };
         let mut updates = 0;
         for _ in 0..400 {
             let id = random(texts.len());
@@ -813,7 +867,23 @@ mod tests {
                 assert_eq!(index.shard(n), fresh.shard(n), "shard {n}");
             }
             assert_eq!(index.norms, fresh.norms);
-            assert_eq!(index.all_words(), fresh.all_words());
+            let all = |index: &Index| index.words_where(|_| true);
+            assert_eq!(all(&index), all(&fresh));
+            match index.words() {
+                None => {}
+                Some(Words {
+                    prefixes: None,
+                    words,
+                }) => completions = by_prefix(words),
+                Some(Words {
+                    prefixes: Some(changed),
+                    words,
+                }) => {
+                    completions.retain(|prefix, _| !changed.contains(prefix));
+                    completions.extend(by_prefix(words));
+                }
+            }
+            assert_eq!(completions, by_prefix(all(&fresh)));
         }
         assert!(updates > 300, "{updates} updates in place");
     }
