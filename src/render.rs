@@ -10,6 +10,7 @@ use bytes::Bytes;
 use rayon::prelude::*;
 use serde_json::{Map, Value as Json, json};
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{Hash, Hasher};
 use std::sync::{Arc, OnceLock};
 use tera::{Context, Kwargs, State, Tera, Value as TeraValue};
 
@@ -210,7 +211,7 @@ struct Job<'a> {
     /// Set on the print version's article of a page: rendered before the pages that hold it,
     /// never written on its own.
     fragment: Option<PageId>,
-    template: String,
+    template: &'a str,
     context: Box<dyn Fn() -> Context + Send + Sync + 'a>,
     /// What the context is made from, for reusing a cached result.
     inputs: Inputs,
@@ -262,13 +263,13 @@ enum Shows {
 impl<'a> Job<'a> {
     fn new(
         output: String,
-        template: &str,
+        template: &'a str,
         context: impl Fn() -> Context + Send + Sync + 'a,
     ) -> Self {
         Job {
             output,
             fragment: None,
-            template: template.to_string(),
+            template,
             context: Box::new(context),
             inputs: Inputs::Metadata,
             shows: Shows::Everything,
@@ -476,14 +477,14 @@ fn run_jobs(
                 (Some(bytes), _) => Ok(bytes),
                 (None, None) => {
                     done.fresh = true;
-                    render(&job.template, (job.context)())
+                    render(job.template, (job.context)())
                 }
                 (None, Some(with_articles)) => {
                     done.fresh = true;
                     let skeleton_key = keys.map_or(0, |k| k.of(&job, &Inputs::Metadata));
                     let skeleton = match cached(&skeleton_name(&job.output), skeleton_key) {
                         Some(bytes) => Ok(bytes),
-                        None => render(&job.template, (job.context)()).inspect(|bytes| {
+                        None => render(job.template, (job.context)()).inspect(|bytes| {
                             done.skeleton = Some((skeleton_key, bytes.clone()));
                         }),
                     };
@@ -493,7 +494,7 @@ fn run_jobs(
                         .unwrap_or_default();
                     skeleton.and_then(|skeleton| match splice(&skeleton, articles, buffer) {
                         Some(page) => Ok(page),
-                        None => render(&job.template, with_articles()),
+                        None => render(job.template, with_articles()),
                     })
                 }
             };
@@ -930,7 +931,7 @@ impl<'a> Views<'a> {
         lang: &str,
         base_path: &str,
         alternates: Json,
-        template: &str,
+        template: &'s str,
         ids: Vec<PageId>,
         per_page: Option<usize>,
         fill: Fill<'s>,
@@ -1370,20 +1371,16 @@ impl CacheKeys {
             })
             .collect();
         let everything = crate::cache::key((frames.iter().collect::<BTreeMap<_, _>>(), &pages));
-        let addresses: Vec<_> = (site.pages.iter())
-            .map(|p| {
-                (
-                    &p.path,
-                    p.date,
-                    p.translations
-                        .iter()
-                        .map(|&t| &site.pages[t].path)
-                        .collect::<Vec<_>>(),
-                )
-            })
-            .collect();
+        // Hashed as they come: a list of them would cost an allocation per page.
+        let mut addresses = std::collections::hash_map::DefaultHasher::new();
+        for page in &site.pages {
+            (&page.path, page.date, page.translations.len()).hash(&mut addresses);
+            for &t in &page.translations {
+                site.pages[t].path.hash(&mut addresses);
+            }
+        }
         CacheKeys {
-            addresses: crate::cache::key(addresses),
+            addresses: addresses.finish(),
             frames,
             content: site.pages.iter().map(|p| p.rendered.key).collect(),
             neighbourhoods,
@@ -1418,7 +1415,7 @@ impl CacheKeys {
             Shows::Frame(lang) => frame(lang),
             Shows::Addresses(lang) => crate::cache::key((frame(lang), self.addresses)),
         };
-        crate::cache::key((shown, &job.output, &job.template, inputs))
+        crate::cache::key((shown, &job.output, job.template, inputs))
     }
 }
 
