@@ -1,12 +1,12 @@
 //! Measures `casebook serve` as an editor feels it: the time from writing a practice to the
 //! `reload` event reaching a connected page. Used by `scripts/bench-serve`.
 //!
-//! `serve_latency CASEBOOK_BINARY SITE_DIR [EDITS]`
+//! `serve_latency CASEBOOK_BINARY SITE_DIR [EDITS] [body|title]`
 //!
 //! Starts `CASEBOOK_BINARY serve --root SITE_DIR --port 0`, connects to its event stream like a
-//! page, then EDITS times appends a line to the body of the first practice and waits for the
-//! reload. Prints each latency, then the median, the 95th percentile and the server's own rebuild
-//! times.
+//! page, then EDITS times appends a line to the body of the first practice (or, with `title`,
+//! changes its title in the front matter) and waits for the reload. Prints each latency, then the
+//! median, the 95th percentile and the server's own rebuild times.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
@@ -18,13 +18,18 @@ use std::time::{Duration, Instant};
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.len() < 2 {
-        eprintln!("usage: serve_latency CASEBOOK_BINARY SITE_DIR [EDITS]");
+        eprintln!("usage: serve_latency CASEBOOK_BINARY SITE_DIR [EDITS] [body|title]");
         std::process::exit(2);
     }
     let (binary, site) = (PathBuf::from(&args[0]), PathBuf::from(&args[1]));
     let edits: usize = args
         .get(2)
         .map_or(20, |n| n.parse().expect("EDITS is a number"));
+    let edit_title = match args.get(3).map(String::as_str) {
+        None | Some("body") => false,
+        Some("title") => true,
+        Some(other) => panic!("edit `body` or `title`, not `{other}`"),
+    };
     let practice = first_practice(&site);
     let original = std::fs::read_to_string(&practice).unwrap();
 
@@ -68,7 +73,12 @@ fn main() {
 
     let mut latencies = Vec::with_capacity(edits);
     for i in 0..edits {
-        let text = format!("{original}\n第 {i} 次修改：测量从保存到重新载入的时间。\n");
+        let text = if edit_title {
+            original.replacen("title: \"", &format!("title: \"({i}) "), 1)
+        } else {
+            format!("{original}\n第 {i} 次修改：测量从保存到重新载入的时间。\n")
+        };
+        assert_ne!(text, original, "the edit changes the practice");
         let started = Instant::now();
         std::fs::write(&practice, text).unwrap();
         wait_for(&mut events, "reload");
