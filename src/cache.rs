@@ -14,6 +14,8 @@ pub struct Cache {
     pub(crate) keep: bool,
     /// Path under the site root -> what loading the file gave, and when it was loaded.
     pub(crate) sources: HashMap<String, crate::content::Loaded>,
+    /// Every page as validated, for the sources that did not change.
+    pub(crate) model: crate::site::Cache,
     /// Content path -> (hash of body, page path and link targets, the rendered Markdown).
     pub(crate) markdown: HashMap<String, (u64, std::sync::Arc<markdown::Rendered>)>,
     /// The rendered pages, by output path.

@@ -140,7 +140,12 @@ pub fn render_cached(
     let (sources, mut diagnostics) = content::load_cached(&options.root, &config, cache);
     let theme = theme::load(&options.root, &config.theme);
     timer.done("load");
-    let (mut site, found) = site::build(config, sources, options.drafts);
+    let (mut site, found) = site::build_cached(
+        config,
+        sources,
+        options.drafts,
+        cache.keep.then_some(&mut cache.model),
+    );
     diagnostics.extend(found);
     timer.done("model");
     // A link to a file that has errors of its own is not reported again as broken.

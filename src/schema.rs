@@ -120,7 +120,7 @@ pub fn is_standard_code(code: &str) -> bool {
 }
 
 /// Front matter after validation.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Checked {
     pub fields: BTreeMap<String, Value>,
     /// Fields the schema does not declare, as written, for templates.

@@ -1,15 +1,21 @@
 //! Model: the Site built from validated pages: URLs, translations, collections, taxonomy terms,
 //! ordering. Pages refer to each other by index, never by copy.
 
-use crate::config::{Config, FieldType};
+use crate::config::{Config, Field, FieldType};
 use crate::content::SourcePage;
 use crate::diagnostics::Diagnostic;
 use crate::markdown::Rendered;
 use crate::schema::{self, Checked, Date, Value};
 use crate::slug::{slugify, term_slugs};
 use rayon::prelude::*;
+use std::cmp::Reverse;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
+
+mod cache;
+
+pub use cache::Cache;
+use cache::{Linked, PageTerms, Validated};
 
 pub type PageId = usize;
 
@@ -19,7 +25,8 @@ pub struct Page {
     pub source: Arc<SourcePage>,
     /// Index into `Config::collections`; `None` for a standalone page such as `about.md`.
     pub collection: Option<usize>,
-    pub checked: Checked,
+    /// Shared with the model cache: an unchanged page is not validated again.
+    pub checked: Arc<Checked>,
     pub slug: String,
     /// Relative to the site root, ending with `/`: `en/practices/xuzhou/`.
     pub path: String,
@@ -76,6 +83,9 @@ pub struct Site {
     pub by_content_path: HashMap<String, PageId>,
     /// Drafts left out of this build, for better broken-link messages.
     pub left_out_drafts: Vec<String>,
+    /// Page -> its place in the newest-first order (pages that order as equals share one), so
+    /// that sorting a list of pages compares numbers instead of dates, titles and paths.
+    newest_first: Vec<u32>,
 }
 
 impl Site {
@@ -90,14 +100,9 @@ impl Site {
         ids
     }
 
+    /// Newest first, then by title and path; pages equal in all three keep their order.
     pub fn sort_newest_first(&self, ids: &mut [PageId]) {
-        ids.sort_by(|&a, &b| {
-            let (a, b) = (&self.pages[a], &self.pages[b]);
-            b.date
-                .cmp(&a.date)
-                .then_with(|| a.title.cmp(&b.title))
-                .then_with(|| a.path.cmp(&b.path))
-        });
+        ids.sort_by_key(|&id| self.newest_first[id]);
     }
 
     /// The first closed taxonomy: the casebook's main grouping (the aspects).
@@ -122,45 +127,74 @@ pub fn build(
     sources: Vec<Arc<SourcePage>>,
     include_drafts: bool,
 ) -> (Site, Vec<Diagnostic>) {
-    let standalone = schema::standalone_fields();
-    // Each page is validated on its own, in parallel; linking them is the sequential step below.
-    let checked: Vec<(Option<Page>, Vec<Diagnostic>)> = sources
-        .into_par_iter()
-        .map(|source| {
-            let collection = config.collections.iter().position(|c| {
-                source.dir == c.folder || source.dir.starts_with(&format!("{}/", c.folder))
-            });
-            let (fields, owner) = match collection {
-                Some(i) => (
-                    &config.collections[i].fields,
-                    config.collections[i].key.as_str(),
-                ),
-                None => (&standalone, "a page outside the collections"),
-            };
-            let (checked, found) = schema::validate(&source, fields, owner, &config);
-            if found.iter().any(Diagnostic::is_error) {
-                return (None, found);
-            }
-            (Some(new_page(source, collection, checked, &config)), found)
-        })
-        .collect();
+    build_cached(config, sources, include_drafts, None)
+}
+
+/// `build`, validating again only the pages whose source or configuration changed since the
+/// build that filled `cache`, and linking them again only when what linking reads changed.
+pub fn build_cached(
+    config: Config,
+    sources: Vec<Arc<SourcePage>>,
+    include_drafts: bool,
+    mut cache: Option<&mut Cache>,
+) -> (Site, Vec<Diagnostic>) {
+    if let Some(cache) = cache.as_deref_mut() {
+        cache.configure(&config);
+    }
+    let unlinked = Arc::new(Rendered::default());
+    let (validated, copies) = cache::validate_all(&sources, &config, cache.as_deref(), &unlinked);
+    if let Some(cache) = cache.as_deref_mut() {
+        cache.keep_validated(&validated, &sources);
+    }
+    drop(sources);
+    let validated: Vec<Arc<Validated>> = validated.into_iter().map(|(v, _)| v).collect();
+
     let mut diagnostics = Vec::new();
-    let mut pages = Vec::with_capacity(checked.len());
+    let mut pages = Vec::with_capacity(validated.len());
+    let mut terms = Vec::with_capacity(validated.len());
     let mut left_out_drafts = Vec::new();
-    for (page, found) in checked {
-        diagnostics.extend(found);
-        match page {
-            Some(page) if page.checked.draft && !include_drafts => {
-                left_out_drafts.push(page.source.content_path.clone())
-            }
-            Some(page) => pages.push(page),
-            None => {}
+    for (validated, copy) in validated.iter().zip(copies) {
+        diagnostics.extend(validated.diagnostics.iter().cloned());
+        let (Some(page), Some((_, page_terms))) = (copy, &validated.page) else {
+            continue;
+        };
+        if page.checked.draft && !include_drafts {
+            left_out_drafts.push(page.source.content_path.clone());
+        } else {
+            pages.push(page);
+            terms.push(page_terms.as_slice());
         }
     }
 
-    check_unique_paths(&pages, &config, &mut diagnostics);
-    link_translations(&mut pages, &config, &mut diagnostics);
-    let taxonomies = collect_terms(&config, &mut pages);
+    let linked = cache.as_deref_mut().and_then(|c| c.linked.as_mut());
+    if let Some(linked) = linked.filter(|l| l.links_again(&validated, include_drafts)) {
+        drop(terms);
+        let site = linked.link(config, pages, &mut diagnostics);
+        // The next build compares with these validations.
+        linked.from = validated;
+        return (site, diagnostics);
+    }
+    let (site, found) = link(config, pages, &terms, left_out_drafts);
+    drop(terms);
+    if let Some(cache) = cache {
+        cache.linked = Some(Linked::of(&site, validated, include_drafts, &found));
+    }
+    diagnostics.extend(found);
+    (site, diagnostics)
+}
+
+/// Links validated pages (with their terms) to each other: the sequential step of the model.
+fn link(
+    config: Config,
+    mut pages: Vec<Page>,
+    terms: &[&[(usize, String)]],
+    left_out_drafts: Vec<String>,
+) -> (Site, Vec<Diagnostic>) {
+    let mut found = Vec::new();
+    check_unique_paths(&pages, &config, &mut found);
+    link_translations(&mut pages, &config, &mut found);
+    let newest_first = newest_first_ranks(&pages);
+    let taxonomies = collect_terms(&config, &mut pages, terms, &newest_first);
     let by_content_path = pages
         .iter()
         .enumerate()
@@ -172,9 +206,61 @@ pub fn build(
         taxonomies,
         by_content_path,
         left_out_drafts,
+        newest_first,
     };
     link_neighbours(&mut site);
-    (site, diagnostics)
+    (site, found)
+}
+
+/// Validates a page against its collection's fields and, when it has no error, makes its page.
+fn validate_page(
+    source: &Arc<SourcePage>,
+    config: &Config,
+    standalone: &[Field],
+    unlinked: &Arc<Rendered>,
+) -> Validated {
+    let collection = config
+        .collections
+        .iter()
+        .position(|c| source.dir == c.folder || source.dir.starts_with(&format!("{}/", c.folder)));
+    let (fields, owner) = match collection {
+        Some(i) => (
+            config.collections[i].fields.as_slice(),
+            config.collections[i].key.as_str(),
+        ),
+        None => (standalone, "a page outside the collections"),
+    };
+    let (checked, diagnostics) = schema::validate(source, fields, owner, config);
+    let page = (!diagnostics.iter().any(Diagnostic::is_error)).then(|| {
+        let terms = page_terms(config, collection, &checked);
+        let page = new_page(Arc::clone(source), collection, checked, config, unlinked);
+        (page, terms)
+    });
+    Validated {
+        source: Arc::clone(source),
+        page,
+        diagnostics,
+    }
+}
+
+impl Page {
+    /// A copy of a page not yet linked to the others, sharing its source and fields.
+    fn unlinked_copy(&self, unlinked: &Arc<Rendered>) -> Page {
+        Page {
+            source: Arc::clone(&self.source),
+            collection: self.collection,
+            checked: Arc::clone(&self.checked),
+            slug: self.slug.clone(),
+            path: self.path.clone(),
+            title: self.title.clone(),
+            date: self.date,
+            translations: Vec::new(),
+            terms: Vec::new(),
+            previous: None,
+            next: None,
+            rendered: Arc::clone(unlinked),
+        }
+    }
 }
 
 /// A page with its URL, title and date, not yet linked to the others.
@@ -183,6 +269,7 @@ fn new_page(
     collection: Option<usize>,
     checked: Checked,
     config: &Config,
+    unlinked: &Arc<Rendered>,
 ) -> Page {
     let slug = checked.slug.clone().unwrap_or_else(|| {
         let s = slugify(&source.stem);
@@ -209,7 +296,7 @@ fn new_page(
     Page {
         source,
         collection,
-        checked,
+        checked: Arc::new(checked),
         slug,
         path,
         title,
@@ -218,7 +305,7 @@ fn new_page(
         terms: Vec::new(),
         previous: None,
         next: None,
-        rendered: Arc::default(),
+        rendered: Arc::clone(unlinked),
     }
 }
 
@@ -274,23 +361,29 @@ fn check_unique_paths(pages: &[Page], config: &Config, diagnostics: &mut Vec<Dia
 
 /// Files with the same folder and stem are translations of each other.
 fn link_translations(pages: &mut [Page], config: &Config, diagnostics: &mut Vec<Diagnostic>) {
-    let mut groups: BTreeMap<(String, String), Vec<PageId>> = BTreeMap::new();
-    for (i, page) in pages.iter().enumerate() {
-        groups
-            .entry((page.source.dir.clone(), page.source.stem.clone()))
-            .or_default()
-            .push(i);
-    }
-    for ids in groups.values() {
-        let mut by_lang: BTreeMap<&str, PageId> = BTreeMap::new();
-        for &id in ids {
-            if let Some(&first) = by_lang.get(pages[id].lang()) {
-                diagnostics.push(
+    let group_of = |id: PageId| {
+        (
+            pages[id].source.dir.as_str(),
+            pages[id].source.stem.as_str(),
+        )
+    };
+    // Stable, so that each group keeps the order of `pages`; loading sorted the files by path,
+    // so the pages are mostly in this order already.
+    let mut ids: Vec<PageId> = (0..pages.len()).collect();
+    ids.sort_by(|&a, &b| group_of(a).cmp(&group_of(b)));
+    let closed_fields = closed_term_fields(config);
+    let mut translations: Vec<(PageId, Vec<PageId>)> = Vec::new();
+    for group in ids.chunk_by(|&a, &b| group_of(a) == group_of(b)) {
+        // Language -> page, sorted by language.
+        let mut by_lang: Vec<(&str, PageId)> = Vec::with_capacity(group.len());
+        for &id in group {
+            match by_lang.binary_search_by(|(lang, _)| (*lang).cmp(pages[id].lang())) {
+                Ok(first) => diagnostics.push(
                     Diagnostic::error(
                         &pages[id].source.file,
                         format!(
                             "this file and {} are both the {} version of the same page",
-                            pages[first].source.file,
+                            pages[by_lang[first].1].source.file,
                             pages[id].lang()
                         ),
                     )
@@ -299,53 +392,80 @@ fn link_translations(pages: &mut [Page], config: &Config, diagnostics: &mut Vec<
                         "a file without a language in its name is in the default language ({})",
                         config.default_language
                     )),
-                );
-            } else {
-                by_lang.insert(pages[id].lang(), id);
+                ),
+                Err(at) => by_lang.insert(at, (pages[id].lang(), id)),
             }
         }
-        check_translation_terms(pages, &by_lang, config, diagnostics);
-        let members: Vec<PageId> = by_lang.values().copied().collect();
-        for &id in &members {
-            let mut others: Vec<PageId> = members.iter().copied().filter(|&o| o != id).collect();
+        if by_lang.len() < 2 {
+            continue;
+        }
+        check_translation_terms(pages, &by_lang, &closed_fields, config, diagnostics);
+        for &(_, id) in &by_lang {
+            let mut others: Vec<PageId> = by_lang
+                .iter()
+                .map(|&(_, o)| o)
+                .filter(|&o| o != id)
+                .collect();
             others.sort_by_key(|&o| {
                 config
                     .languages
                     .iter()
                     .position(|l| l.code == pages[o].lang())
             });
-            pages[id].translations = others;
+            translations.push((id, others));
         }
     }
+    for (id, others) in translations {
+        pages[id].translations = others;
+    }
+}
+
+/// For each collection, its fields that hold terms of closed taxonomies.
+fn closed_term_fields(config: &Config) -> Vec<Vec<&Field>> {
+    config
+        .collections
+        .iter()
+        .map(|collection| {
+            collection
+                .fields
+                .iter()
+                .filter(|field| {
+                    field
+                        .kind
+                        .taxonomy()
+                        .and_then(|t| config.taxonomy(t))
+                        .is_some_and(|t| t.closed)
+                })
+                .collect()
+        })
+        .collect()
 }
 
 /// A practice cannot be `green` in one language and `logistics` in another.
 fn check_translation_terms(
     pages: &[Page],
-    by_lang: &BTreeMap<&str, PageId>,
+    by_lang: &[(&str, PageId)],
+    closed_fields: &[Vec<&Field>],
     config: &Config,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    let Some(&original) = by_lang
-        .get(config.default_language.as_str())
-        .or_else(|| by_lang.values().next())
+    let Some(&(_, original)) = by_lang
+        .iter()
+        .find(|(lang, _)| *lang == config.default_language)
+        .or_else(|| by_lang.first())
     else {
         return;
     };
-    let Some(collection) = pages[original].collection.map(|c| &config.collections[c]) else {
+    let Some(fields) = pages[original].collection.map(|c| &closed_fields[c]) else {
         return;
     };
-    for field in &collection.fields {
-        let closed = field
-            .kind
-            .taxonomy()
-            .and_then(|t| config.taxonomy(t))
-            .is_some_and(|t| t.closed);
-        if !closed {
-            continue;
-        }
+    for field in fields {
         let expected = pages[original].checked.fields.get(&field.name);
-        for &id in by_lang.values().filter(|&&id| id != original) {
+        for id in by_lang
+            .iter()
+            .map(|&(_, id)| id)
+            .filter(|&id| id != original)
+        {
             let found = pages[id].checked.fields.get(&field.name);
             if found != expected {
                 let show = |v: Option<&Value>| v.map_or("nothing".to_string(), display_value);
@@ -391,93 +511,65 @@ fn display_value(value: &Value) -> String {
     }
 }
 
-/// The terms a page carries in a taxonomy: from its term fields, or from its date for derived
+/// The terms a page of `collection` carries: from its term fields, or from its date for derived
 /// taxonomies such as `year`.
-fn page_terms(config: &Config, page: &Page, taxonomy: &crate::config::Taxonomy) -> Vec<String> {
-    if let Some(from) = &taxonomy.from {
-        return page
-            .checked
-            .fields
-            .get(from)
-            .and_then(Value::as_date)
-            .map(|d| vec![d.year.to_string()])
-            .unwrap_or_default();
-    }
-    let Some(collection) = page.collection.map(|c| &config.collections[c]) else {
-        return Vec::new();
-    };
+fn page_terms(config: &Config, collection: Option<usize>, checked: &Checked) -> PageTerms {
     let mut terms = Vec::new();
-    for field in collection
-        .fields
-        .iter()
-        .filter(|f| f.kind.taxonomy() == Some(taxonomy.key.as_str()))
-    {
-        match (page.checked.fields.get(&field.name), &field.kind) {
-            (Some(Value::Term(t)), FieldType::Term(_)) => terms.push(t.clone()),
-            (Some(Value::List(items)), FieldType::List(_)) => {
-                terms.extend(items.iter().filter_map(Value::as_text).map(str::to_string))
+    for (t_index, taxonomy) in config.taxonomies.iter().enumerate() {
+        if let Some(from) = &taxonomy.from {
+            if let Some(date) = checked.fields.get(from).and_then(Value::as_date) {
+                terms.push((t_index, date.year.to_string()));
             }
-            _ => {}
+            continue;
+        }
+        let Some(collection) = collection.map(|c| &config.collections[c]) else {
+            continue;
+        };
+        for field in collection
+            .fields
+            .iter()
+            .filter(|f| f.kind.taxonomy() == Some(taxonomy.key.as_str()))
+        {
+            match (checked.fields.get(&field.name), &field.kind) {
+                (Some(Value::Term(t)), FieldType::Term(_)) => terms.push((t_index, t.clone())),
+                (Some(Value::List(items)), FieldType::List(_)) => terms.extend(
+                    items
+                        .iter()
+                        .filter_map(Value::as_text)
+                        .map(|t| (t_index, t.to_string())),
+                ),
+                _ => {}
+            }
         }
     }
+    // A term written twice in a row (in a taxonomy) counts once.
     terms.dedup();
     terms
 }
 
-fn collect_terms(config: &Config, pages: &mut [Page]) -> Vec<TaxonomyTerms> {
-    let mut all = Vec::new();
-    for (t_index, taxonomy) in config.taxonomies.iter().enumerate() {
-        let mut by_language = BTreeMap::new();
-        for lang in &config.languages {
-            let prefix = format!(
-                "{}{}/",
-                config.language_prefix(&lang.code),
-                slugify(&taxonomy.key)
-            );
-            let mut members: BTreeMap<String, Vec<PageId>> = BTreeMap::new();
-            for (id, page) in pages
-                .iter()
-                .enumerate()
-                .filter(|(_, p)| p.lang() == lang.code)
-            {
-                for term in page_terms(config, page, taxonomy) {
-                    members.entry(term).or_default().push(id);
-                }
+fn collect_terms(
+    config: &Config,
+    pages: &mut [Page],
+    page_terms: &[&[(usize, String)]],
+    newest_first: &[u32],
+) -> Vec<TaxonomyTerms> {
+    // Taxonomy -> language -> term -> pages, in the order of `pages`: each page's terms read once.
+    let mut members: Vec<Vec<BTreeMap<&str, Vec<PageId>>>> =
+        vec![vec![BTreeMap::new(); config.languages.len()]; config.taxonomies.len()];
+    for (l_index, lang) in config.languages.iter().enumerate() {
+        for id in (0..pages.len()).filter(|&id| pages[id].lang() == lang.code) {
+            for (t_index, term) in page_terms[id] {
+                members[*t_index][l_index].entry(term).or_default().push(id);
             }
-            let mut terms: Vec<Term> = if taxonomy.closed {
-                taxonomy
-                    .terms
-                    .iter()
-                    .map(|d| Term {
-                        key: d.key.clone(),
-                        name: d.name.get(&lang.code, &config.default_language).to_string(),
-                        description: d
-                            .description
-                            .as_ref()
-                            .map(|x| x.get(&lang.code, &config.default_language).to_string()),
-                        path: format!("{prefix}{}/", slugify(&d.key)),
-                        pages: members.remove(&d.key).unwrap_or_default(),
-                    })
-                    .collect()
-            } else {
-                let slugs = term_slugs(members.keys().map(String::as_str));
-                let mut open: Vec<Term> = members
-                    .into_iter()
-                    .map(|(key, ids)| Term {
-                        path: format!("{prefix}{}/", slugs[&key]),
-                        name: key.clone(),
-                        description: None,
-                        key,
-                        pages: ids,
-                    })
-                    .collect();
-                if taxonomy.from.is_some() {
-                    open.reverse(); // years: newest first
-                }
-                open
-            };
+        }
+    }
+    let mut all = Vec::new();
+    for (t_index, members) in members.into_iter().enumerate() {
+        let mut by_language = BTreeMap::new();
+        for (lang, members) in config.languages.iter().zip(members) {
+            let mut terms = language_terms(config, members, t_index, &lang.code);
             for (term_index, term) in terms.iter_mut().enumerate() {
-                sort_ids_newest_first(pages, &mut term.pages);
+                term.pages.sort_by_key(|&id| newest_first[id]);
                 for &id in &term.pages {
                     pages[id].terms.push((t_index, term_index));
                 }
@@ -492,31 +584,93 @@ fn collect_terms(config: &Config, pages: &mut [Page]) -> Vec<TaxonomyTerms> {
     all
 }
 
-fn sort_ids_newest_first(pages: &[Page], ids: &mut [PageId]) {
-    ids.sort_by(|&a, &b| {
-        let (a, b) = (&pages[a], &pages[b]);
-        b.date
-            .cmp(&a.date)
-            .then_with(|| a.title.cmp(&b.title))
-            .then_with(|| a.path.cmp(&b.path))
-    });
+/// A taxonomy's terms in one language, from its `members`: term -> pages.
+fn language_terms(
+    config: &Config,
+    mut members: BTreeMap<&str, Vec<PageId>>,
+    t_index: usize,
+    lang: &str,
+) -> Vec<Term> {
+    let taxonomy = &config.taxonomies[t_index];
+    let prefix = format!(
+        "{}{}/",
+        config.language_prefix(lang),
+        slugify(&taxonomy.key)
+    );
+    if taxonomy.closed {
+        return taxonomy
+            .terms
+            .iter()
+            .map(|d| Term {
+                key: d.key.clone(),
+                name: d.name.get(lang, &config.default_language).to_string(),
+                description: d
+                    .description
+                    .as_ref()
+                    .map(|x| x.get(lang, &config.default_language).to_string()),
+                path: format!("{prefix}{}/", slugify(&d.key)),
+                pages: members.remove(d.key.as_str()).unwrap_or_default(),
+            })
+            .collect();
+    }
+    let slugs = term_slugs(members.keys().copied());
+    let mut open: Vec<Term> = members
+        .into_iter()
+        .map(|(key, ids)| Term {
+            path: format!("{prefix}{}/", slugs[key]),
+            name: key.to_string(),
+            description: None,
+            key: key.to_string(),
+            pages: ids,
+        })
+        .collect();
+    if taxonomy.from.is_some() {
+        open.reverse(); // years: newest first
+    }
+    open
+}
+
+/// Each page's place in the newest-first order: newest first, then by title, then by path.
+/// Pages equal in all three share the place of the first of them, so that a stable sort by place
+/// is the stable sort by those three.
+fn newest_first_ranks(pages: &[Page]) -> Vec<u32> {
+    let mut keyed: Vec<(Reverse<Option<Date>>, &str, &str, PageId)> = pages
+        .iter()
+        .enumerate()
+        .map(|(id, p)| (Reverse(p.date), p.title.as_str(), p.path.as_str(), id))
+        .collect();
+    keyed.par_sort_unstable();
+    let mut ranks = vec![0; pages.len()];
+    let mut rank = 0;
+    for (position, &(date, title, path, id)) in keyed.iter().enumerate() {
+        if position > 0 {
+            let (previous_date, previous_title, previous_path, _) = keyed[position - 1];
+            if (date, title, path) != (previous_date, previous_title, previous_path) {
+                rank = position as u32;
+            }
+        }
+        ranks[id] = rank;
+    }
+    ranks
 }
 
 /// Previous and next within the page's main-taxonomy term (its aspect), else its collection.
 fn link_neighbours(site: &mut Site) {
     let main = site.main_taxonomy();
-    let mut groups: BTreeMap<(Option<usize>, String, Option<usize>), Vec<PageId>> = BTreeMap::new();
+    // (collection, language, main term) -> pages.
+    let mut groups: BTreeMap<(usize, &str, Option<usize>), Vec<PageId>> = BTreeMap::new();
     for (id, page) in site.pages.iter().enumerate() {
         let Some(collection) = page.collection else {
             continue;
         };
         let term = main.and_then(|m| page.terms.iter().find(|(t, _)| *t == m).map(|(_, i)| *i));
         groups
-            .entry((Some(collection), page.lang().to_string(), term))
+            .entry((collection, page.lang(), term))
             .or_default()
             .push(id);
     }
-    for ids in groups.values_mut() {
+    let mut groups: Vec<Vec<PageId>> = groups.into_values().collect();
+    for ids in &mut groups {
         site.sort_newest_first(ids);
         for (position, &id) in ids.iter().enumerate() {
             site.pages[id].previous = position.checked_sub(1).map(|p| ids[p]);

@@ -1,6 +1,7 @@
 //! Load: walk `content/`, read every Markdown file, split and parse its front matter.
 
 pub mod front_matter;
+mod walk;
 
 use crate::cache::Cache;
 use crate::config::Config;
@@ -8,9 +9,10 @@ use crate::diagnostics::Diagnostic;
 use front_matter::Positions;
 use rayon::prelude::*;
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
+use walk::Found;
 
 pub const CONTENT_DIR: &str = "content";
 
@@ -41,6 +43,11 @@ impl SourcePage {
     pub fn body(&self) -> &str {
         &self.text[self.body_offset..]
     }
+
+    /// The text before the body: the front matter with its `---` lines.
+    pub fn front_matter_text(&self) -> &str {
+        &self.text[..self.body_offset]
+    }
 }
 
 /// The Markdown files under `content/`, sorted by path, and the problems found reading them.
@@ -57,7 +64,6 @@ pub fn load_cached(
 ) -> (Vec<Arc<SourcePage>>, Vec<Diagnostic>) {
     let content_root = root.join(CONTENT_DIR);
     let mut diagnostics = Vec::new();
-    let mut files: Vec<(String, PathBuf)> = Vec::new();
     if !content_root.is_dir() {
         diagnostics.push(
             Diagnostic::error(CONTENT_DIR, "there is no content folder")
@@ -65,48 +71,15 @@ pub fn load_cached(
         );
         return (Vec::new(), diagnostics);
     }
-    let walker = walkdir::WalkDir::new(&content_root)
-        .follow_links(false)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| !is_hidden(e.file_name()));
-    for entry in walker {
-        let entry = match entry {
-            Ok(entry) => entry,
-            Err(e) => {
-                let file = e
-                    .path()
-                    .map(|p| relative(root, p))
-                    .unwrap_or_else(|| CONTENT_DIR.to_string());
-                diagnostics.push(Diagnostic::error(file, format!("cannot read: {e}")));
-                continue;
-            }
-        };
-        let path = entry.path();
-        let file = relative(root, path);
-        if entry.path_is_symlink() && path.is_dir() {
-            diagnostics.push(
-                Diagnostic::warning(file, "this link to a folder is not followed")
-                    .with_hint("casebook does not follow links to folders (they can loop); move or copy the files into content/"),
-            );
-            continue;
-        }
-        if entry.path_is_symlink() && !path.exists() {
-            diagnostics.push(Diagnostic::warning(file, "this link points to nothing"));
-            continue;
-        }
-        if path.is_file() && path.extension().is_some_and(|x| x == "md") {
-            files.push((file, path.to_path_buf()));
-        }
-    }
+    let files = walk::markdown_files(root, cache.sources.len(), &mut diagnostics);
 
     // The file name's language depends on the declared languages: part of every page's key.
     let languages: Vec<&str> = config.languages.iter().map(|l| l.code.as_str()).collect();
     let languages_key = crate::cache::key((&languages, &config.default_language));
     let started = SystemTime::now();
-    let read: Vec<Option<Loaded>> = files
+    let read: Vec<Examined> = files
         .par_iter()
-        .map(|(file, path)| {
+        .map(|Found { file, path }| {
             let stamp = Stamp::of(path);
             let previous = cache.sources.get(file);
             // Unchanged when its size, time and inode are as last loaded, and it was last written
@@ -119,40 +92,41 @@ pub fn load_cached(
                     .duration_since(stamp.modified)
                     .is_ok_and(|d| d > RACY)
             {
-                return None;
+                return Examined::Unchanged(previous);
             }
             let bytes = match std::fs::read(path) {
                 Ok(bytes) => bytes,
                 Err(e) => {
                     let d = Diagnostic::error(file, format!("cannot read: {e}"));
-                    return Some(Loaded::new(0, stamp, started, languages_key, Err(d)));
+                    let loaded = Loaded::new(0, stamp, started, languages_key, Err(d));
+                    return Examined::Read(Box::new(loaded));
                 }
             };
             let key = crate::cache::key(&bytes);
-            match previous {
-                Some(p) if p.key == key && p.languages_key == languages_key => Some(Loaded {
+            let loaded = match previous {
+                Some(p) if p.key == key && p.languages_key == languages_key => Loaded {
                     stamp,
                     read_at: started,
                     ..p.clone()
-                }),
+                },
                 _ => {
                     let result = read_page(&content_root, file, path, bytes, config).map(Arc::new);
-                    Some(Loaded::new(key, stamp, started, languages_key, result))
+                    Loaded::new(key, stamp, started, languages_key, result)
                 }
-            }
+            };
+            Examined::Read(Box::new(loaded))
         })
         .collect();
     let mut pages = Vec::with_capacity(read.len());
-    for ((file, _), fresh) in files.iter().zip(read) {
-        let result = match fresh {
-            Some(loaded) => {
+    let mut fresh = Vec::new();
+    for (found, examined) in files.iter().zip(read) {
+        let result = match examined {
+            Examined::Unchanged(previous) => previous.result.clone(),
+            Examined::Read(loaded) => {
                 let result = loaded.result.clone();
-                if cache.keep {
-                    cache.sources.insert(file.clone(), loaded);
-                }
+                fresh.push((found.file.clone(), *loaded));
                 result
             }
-            None => cache.sources[file].result.clone(),
         };
         match result {
             Ok(page) => pages.push(page),
@@ -160,7 +134,12 @@ pub fn load_cached(
         }
     }
     if cache.keep {
-        let present: HashSet<&str> = files.iter().map(|(f, _)| f.as_str()).collect();
+        cache.sources.extend(fresh);
+    }
+    // Every file found is in the cache now (reused or just read): anything more is a file that
+    // is gone.
+    if cache.sources.len() > files.len() {
+        let present: HashSet<&str> = files.iter().map(|f| f.file.as_str()).collect();
         cache
             .sources
             .retain(|file, _| present.contains(file.as_str()));
@@ -170,6 +149,12 @@ pub fn load_cached(
 
 /// How long before a load a file must have been written for its time stamp to be trusted.
 const RACY: Duration = Duration::from_secs(1);
+
+/// What examining a file found: the same file as last loaded, or what reading it gave.
+enum Examined<'a> {
+    Unchanged(&'a Loaded),
+    Read(Box<Loaded>),
+}
 
 /// What loading a file gave, kept by serve for the next rebuild.
 #[derive(Clone)]
@@ -224,11 +209,6 @@ impl Stamp {
             inode,
         })
     }
-}
-
-fn is_hidden(name: &std::ffi::OsStr) -> bool {
-    name.to_str()
-        .is_some_and(|n| n.starts_with('.') && n.len() > 1)
 }
 
 /// `root`-relative path with `/` separators.
@@ -382,6 +362,30 @@ mod tests {
         set_time(&saved, old);
         std::fs::rename(&saved, &file).unwrap();
         assert_eq!(title_loaded(dir.path(), &mut cache), "title: six");
+    }
+
+    #[test]
+    fn a_cached_load_shares_unchanged_pages_and_forgets_removed_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = SystemTime::now() - Duration::from_secs(3600);
+        for name in ["a.md", "b.md"] {
+            let path = dir.path().join("content").join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, "---\ntitle: T\n---\n").unwrap();
+            let file = std::fs::File::options().write(true).open(&path).unwrap();
+            file.set_modified(old).unwrap();
+        }
+        let mut cache = Cache::persistent();
+        let (first, _) = load_cached(dir.path(), &config(), &mut cache);
+        let (second, _) = load_cached(dir.path(), &config(), &mut cache);
+        assert_eq!(first.len(), 2);
+        assert!(first.iter().zip(&second).all(|(a, b)| Arc::ptr_eq(a, b)));
+
+        std::fs::remove_file(dir.path().join("content/a.md")).unwrap();
+        let (third, _) = load_cached(dir.path(), &config(), &mut cache);
+        assert_eq!(third.len(), 1);
+        assert!(Arc::ptr_eq(&third[0], &first[1]));
+        assert_eq!(cache.sources.len(), 1);
     }
 
     #[test]
