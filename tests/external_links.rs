@@ -63,6 +63,9 @@ fn start_server() -> (String, Log) {
                     }
                     _ => "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n".to_string(),
                 };
+                // One request per connection: a client must not send another on it (it would
+                // find it reset).
+                let response = response.replacen("\r\n", "\r\nConnection: close\r\n", 1);
                 let _ = stream.write_all(response.as_bytes());
             });
         }
