@@ -259,18 +259,29 @@ fn an_edit_reloads_open_pages_and_serves_the_new_text() {
     server.shutdown();
 }
 
-#[test]
-fn one_save_is_one_rebuild() {
-    let fixture = Fixture::copy("basic");
+/// A server with this debounce time, and the report of each of its builds.
+fn serve_reporting(
+    fixture: &Fixture,
+    debounce: Duration,
+) -> (
+    Server,
+    std::sync::mpsc::Receiver<casebook::serve::BuildReport>,
+) {
     let (reports, received) = std::sync::mpsc::channel();
     let mut options = ServeOptions::new(fixture.root());
     options.port = 0;
-    // Long enough that no scheduler hiccup can split one save into two bursts.
-    options.debounce = Duration::from_millis(300);
+    options.debounce = debounce;
     options.on_build = Some(Box::new(move |report: &casebook::serve::BuildReport| {
         let _ = reports.send(report.clone());
     }));
-    let server = casebook::serve::start(options).unwrap();
+    (casebook::serve::start(options).unwrap(), received)
+}
+
+#[test]
+fn one_save_is_one_rebuild() {
+    let fixture = Fixture::copy("basic");
+    // Long enough that no scheduler hiccup can split one save into two bursts.
+    let (server, received) = serve_reporting(&fixture, Duration::from_millis(300));
     let next = || received.recv_timeout(PATIENCE).expect("a build in time");
     assert_eq!(next().cause, Cause::Start);
 
@@ -306,14 +317,7 @@ fn one_save_is_one_rebuild() {
 #[test]
 fn files_written_without_pause_do_not_hold_back_the_preview() {
     let fixture = Fixture::copy("basic");
-    let (reports, received) = std::sync::mpsc::channel();
-    let mut options = ServeOptions::new(fixture.root());
-    options.port = 0;
-    options.debounce = Duration::from_millis(200);
-    options.on_build = Some(Box::new(move |report: &casebook::serve::BuildReport| {
-        let _ = reports.send(report.clone());
-    }));
-    let _server = casebook::serve::start(options).unwrap();
+    let (_server, received) = serve_reporting(&fixture, Duration::from_millis(200));
     assert_eq!(received.recv_timeout(PATIENCE).unwrap().cause, Cause::Start);
     // A generator writing a file every few milliseconds, never quiet for the debounce time: the
     // preview still rebuilds while it runs.
