@@ -1,0 +1,144 @@
+//! Cache keys of rendered pages, so that serve renders again only what an edit changed.
+
+use super::job::{Inputs, Job, Shows};
+use super::views::Views;
+use crate::site::PageId;
+use rayon::prelude::*;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{Hash, Hasher};
+
+/// The cache keys of rendered pages: a hash of everything a page's context is made from.
+pub(super) struct CacheKeys {
+    /// Per language: the configuration, the theme, the site view and every term of the language.
+    frames: HashMap<String, u64>,
+    /// Per page: what lists and links show of it.
+    pages: Vec<u64>,
+    /// Per page: its frame, and `pages` of it and of the pages it links to (translations,
+    /// previous, next).
+    neighbourhoods: Vec<u64>,
+    /// Per language: `pages` of all its pages.
+    languages: HashMap<String, u64>,
+    /// Every frame and every page.
+    everything: u64,
+    /// Every page's URL, date and translations.
+    addresses: u64,
+    /// Per page: its rendered Markdown.
+    content: Vec<u64>,
+    /// Per language: the rendered Markdown of all its pages.
+    language_content: HashMap<String, u64>,
+    /// Per language: the keys of its print articles, once they are rendered.
+    pub(super) articles: HashMap<String, u64>,
+}
+
+impl CacheKeys {
+    pub(super) fn new(views: &Views<'_>) -> Self {
+        let (site, theme) = (views.site, views.theme);
+        let pages: Vec<u64> = site
+            .pages
+            .par_iter()
+            .map(|p| {
+                // The checked fields follow from the front matter and the configuration, the
+                // slug and language from the file name.
+                crate::cache::key((
+                    p.source.front_matter_key,
+                    &p.source.file,
+                    &p.path,
+                    &p.title,
+                    p.summary(),
+                    p.date,
+                    p.collection,
+                ))
+            })
+            .collect();
+        let base = crate::cache::key((
+            theme
+                .templates
+                .iter()
+                .map(|(n, f)| (n, &f.bytes))
+                .collect::<Vec<_>>(),
+            &theme.strings,
+            format!("{:?}", site.config),
+            views.options.serve_mode,
+        ));
+        let mut frames = HashMap::new();
+        let mut languages = HashMap::new();
+        let mut language_content = HashMap::new();
+        for lang in &site.config.languages {
+            let terms = (site.taxonomies.iter())
+                .filter_map(|t| t.by_language.get(&lang.code))
+                .flatten()
+                .map(|t| (&t.key, &t.name, &t.description, &t.path, t.pages.len()));
+            let terms = crate::cache::key(terms.collect::<Vec<_>>());
+            let site_view = views.site_view(&lang.code).to_string();
+            let frame = crate::cache::key((base, site_view, terms));
+            frames.insert(lang.code.clone(), frame);
+            let of_language = || {
+                site.pages
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, p)| p.lang() == lang.code)
+            };
+            let shown: Vec<u64> = of_language().map(|(id, _)| pages[id]).collect();
+            languages.insert(lang.code.clone(), crate::cache::key(shown));
+            let content: Vec<u64> = of_language().map(|(_, p)| p.rendered.key).collect();
+            language_content.insert(lang.code.clone(), crate::cache::key(content));
+        }
+        let neighbourhoods = site
+            .pages
+            .iter()
+            .zip(&pages)
+            .map(|(p, own)| {
+                let linked = |id: Option<PageId>| id.map(|i| pages[i]);
+                let translations: Vec<u64> = p.translations.iter().map(|&t| pages[t]).collect();
+                let frame = frames.get(p.lang()).copied().unwrap_or_default();
+                crate::cache::key((frame, own, translations, linked(p.previous), linked(p.next)))
+            })
+            .collect();
+        let everything = crate::cache::key((frames.iter().collect::<BTreeMap<_, _>>(), &pages));
+        // Hashed as they come: a list of them would cost an allocation per page.
+        let mut addresses = std::collections::hash_map::DefaultHasher::new();
+        for page in &site.pages {
+            (&page.path, page.date, page.translations.len()).hash(&mut addresses);
+            for &t in &page.translations {
+                site.pages[t].path.hash(&mut addresses);
+            }
+        }
+        CacheKeys {
+            addresses: addresses.finish(),
+            frames,
+            content: site.pages.iter().map(|p| p.rendered.key).collect(),
+            neighbourhoods,
+            pages,
+            languages,
+            everything,
+            language_content,
+            articles: HashMap::new(),
+        }
+    }
+
+    /// The key of `job`'s output when made from `inputs` (its own, or fewer).
+    pub(super) fn of(&self, job: &Job<'_>, inputs: &Inputs) -> u64 {
+        let inputs = match inputs {
+            Inputs::Metadata => 0,
+            Inputs::Page(id) => self.content[*id],
+            Inputs::Language(lang) => self.language_content.get(lang).copied().unwrap_or_default(),
+            Inputs::Articles(lang) => self.articles.get(lang).copied().unwrap_or_default(),
+        };
+        let frame = |lang: &str| self.frames.get(lang).copied().unwrap_or_default();
+        let shown = match &job.shows {
+            Shows::Everything => self.everything,
+            Shows::Language(lang) => {
+                let pages = self.languages.get(lang).copied().unwrap_or_default();
+                crate::cache::key((frame(lang), pages))
+            }
+            Shows::Page(id) => self.neighbourhoods[*id],
+            Shows::Pages { lang, ids, range } => {
+                let pages: Vec<u64> = ids[range.clone()].iter().map(|&i| self.pages[i]).collect();
+                crate::cache::key((frame(lang), ids.len(), pages))
+            }
+            Shows::Frame(lang) => frame(lang),
+            Shows::Addresses(lang) => crate::cache::key((frame(lang), self.addresses)),
+        };
+        crate::cache::key((shown, &job.output, job.template, inputs))
+    }
+}

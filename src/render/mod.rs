@@ -1,0 +1,270 @@
+//! Render: the template context of every generated page, rendered in parallel. The stage in
+//! files: `templates` compiles the theme, `views` makes template values from the site model,
+//! `pages` lists the pages to generate as jobs, `print` assembles the print pages, `job` runs
+//! the jobs and `keys` tells serve which jobs an edit touched.
+//! The context is documented in `docs/templates.md`; keep the two in step.
+
+mod job;
+mod keys;
+mod pages;
+mod print;
+mod templates;
+mod views;
+
+pub use templates::{compile, template_diagnostics};
+
+use crate::diagnostics::Diagnostic;
+use crate::schema::Date;
+use crate::site::{PageId, Site};
+use crate::theme::Theme;
+use bytes::Bytes;
+use job::{Job, Reuse, run_jobs};
+use keys::CacheKeys;
+use print::skeleton_name;
+use serde_json::{Value as Json, json};
+use std::collections::{BTreeMap, HashMap};
+use tera::Tera;
+use views::Views;
+
+/// A file of the built site: its path under the output directory and its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputFile {
+    pub path: String,
+    /// Shared, not copied, between the serve cache, the served site and the next rebuild.
+    pub bytes: Bytes,
+}
+
+/// Options that change what is rendered, not what is read.
+#[derive(Debug, Clone, Default)]
+pub struct RenderOptions {
+    pub serve_mode: bool,
+}
+
+/// A date as the language writes it: `2023年1月19日`, `19 January 2023`.
+pub fn local_date(date: Date, lang: &str) -> String {
+    const MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    if lang.starts_with("zh") || lang.starts_with("ja") {
+        format!("{}年{}月{}日", date.year, date.month, date.day)
+    } else {
+        format!(
+            "{} {} {}",
+            date.day,
+            MONTHS[(date.month - 1) as usize],
+            date.year
+        )
+    }
+}
+
+/// The way back from `path` to the site root: `./` for the root, `../../` for `a/b/`.
+pub fn root_of(path: &str) -> String {
+    let depth = path.split('/').filter(|s| !s.is_empty()).count();
+    if depth == 0 {
+        "./".to_string()
+    } else {
+        "../".repeat(depth)
+    }
+}
+
+/// What serve keeps of the rendered pages from one rebuild to the next.
+#[derive(Default)]
+pub struct RenderCache {
+    /// Output path -> (hash of the context's inputs, the rendered bytes).
+    outputs: HashMap<String, (u64, Bytes)>,
+    /// Print pages of earlier builds, whose memory a new print page reuses once nothing else
+    /// holds them: a print page is tens of megabytes at 10,000 practices, and fresh memory takes
+    /// longer to map than the page takes to copy.
+    spare: Vec<Bytes>,
+}
+
+/// Renders every page of the site.
+pub fn render_site(
+    site: &Site,
+    theme: &Theme,
+    tera: &Tera,
+    options: &RenderOptions,
+    mut cache: Option<&mut RenderCache>,
+) -> (Vec<OutputFile>, Vec<Diagnostic>) {
+    let views = Views::new(site, theme, options);
+    let mut jobs: Vec<Job> = Vec::new();
+    for lang in &site.config.languages {
+        views.language_jobs(&lang.code, &mut jobs);
+    }
+    views.site_jobs(&mut jobs);
+
+    // Without a cache there is nothing to look up or keep: no keys to compute.
+    let mut keys = cache.as_ref().map(|_| CacheKeys::new(&views));
+    let spare = std::sync::Mutex::new(
+        cache
+            .as_mut()
+            .map_or_else(Vec::new, |c| std::mem::take(&mut c.spare)),
+    );
+    let previous = cache.as_deref().map(|c| &c.outputs);
+    let reuse = Reuse {
+        previous,
+        spare: &spare,
+    };
+    // The print pages hold every page's article: render the articles first, in parallel.
+    let (fragments, jobs): (Vec<Job>, Vec<Job>) =
+        jobs.into_iter().partition(|j| j.fragment.is_some());
+    let fragment_ids: Vec<PageId> = fragments.iter().filter_map(|j| j.fragment).collect();
+    let no_articles = HashMap::new();
+    let fragment_results = run_jobs(fragments, tera, theme, keys.as_ref(), &reuse, &no_articles);
+    if let Some(keys) = &mut keys {
+        // A print page holds the articles of its language, each as its key says.
+        let mut of_language: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
+        for (&id, done) in fragment_ids.iter().zip(&fragment_results) {
+            let lang = views.site.pages[id].lang();
+            of_language.entry(lang).or_default().push(done.key);
+        }
+        keys.articles = (of_language.into_iter())
+            .map(|(lang, articles)| (lang.to_string(), crate::cache::key(articles)))
+            .collect();
+    }
+    let articles: HashMap<String, Bytes> = fragment_ids
+        .into_iter()
+        .zip(&fragment_results)
+        .filter_map(|(id, done)| {
+            let article = done.result.as_ref().ok()?.bytes.clone();
+            Some((views.site.pages[id].path.clone(), article))
+        })
+        .collect();
+    let _ = views.printed.set(articles);
+    let articles = views.printed.get().expect("set above");
+    let results = run_jobs(jobs, tera, theme, keys.as_ref(), &reuse, articles);
+    if let Some(RenderCache {
+        outputs: cache,
+        spare: spares,
+    }) = cache
+    {
+        *spares = spare
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for done in fragment_results.iter().chain(&results) {
+            let Ok(file) = &done.result else { continue };
+            if let Some(skeleton) = &done.skeleton {
+                cache.insert(skeleton_name(&file.path), skeleton.clone());
+            }
+            if done.fresh {
+                let replaced = cache.insert(file.path.clone(), (done.key, file.bytes.clone()));
+                if let Some((_, old)) = replaced.filter(|_| done.spliced) {
+                    spares.push(old);
+                }
+            }
+        }
+        spares.truncate(4);
+        // Every output and skeleton of this build is now in the cache: any more entries are left
+        // from pages that are gone.
+        let done = || fragment_results.iter().chain(&results);
+        let kept = done()
+            .filter(|d| d.result.is_ok())
+            .map(|d| if d.spliced { 2 } else { 1 })
+            .sum::<usize>();
+        if cache.len() > kept {
+            let outputs: std::collections::HashSet<String> = done()
+                .filter_map(|d| d.result.as_ref().ok())
+                .flat_map(|f| [f.path.clone(), skeleton_name(&f.path)])
+                .collect();
+            cache.retain(|path, _| outputs.contains(path));
+        }
+    }
+    let fragment_errors = fragment_results
+        .into_iter()
+        .filter_map(|d| d.result.err())
+        .map(Err);
+    let results = fragment_errors.chain(results.into_iter().map(|d| d.result));
+    let mut files = Vec::with_capacity(views.site.pages.len());
+    let mut diagnostics: Vec<Diagnostic> = Vec::new();
+    for result in results {
+        match result {
+            Ok(file) => files.push(file),
+            // The same template error repeats on every page that uses it: report it once.
+            Err(found) => {
+                for d in found {
+                    let same_place =
+                        |x: &Diagnostic| (&x.file, x.line, x.column) == (&d.file, d.line, d.column);
+                    if !diagnostics.iter().any(same_place) {
+                        diagnostics.push(d);
+                    }
+                }
+            }
+        }
+    }
+    let base = &site.config.base_url;
+    files.push(OutputFile {
+        path: "robots.txt".into(),
+        bytes: format!("User-agent: *\nAllow: /\n\nSitemap: {base}sitemap.xml\n").into(),
+    });
+    (files, diagnostics)
+}
+
+/// Prefixes every `id` and every in-page link (`href="#…"`) of rendered HTML.
+pub fn prefix_ids(html: &str, prefix: &str) -> String {
+    html.replace(" id=\"", &format!(" id=\"{prefix}"))
+        .replace("href=\"#", &format!("href=\"#{prefix}"))
+}
+
+fn prefix_toc(entry: &mut Json, prefix: &str) {
+    if let Some(id) = entry["id"].as_str() {
+        entry["id"] = json!(format!("{prefix}{id}"));
+    }
+    if let Json::Array(children) = &mut entry["children"] {
+        for child in children {
+            prefix_toc(child, prefix);
+        }
+    }
+}
+
+/// Whole numbers as integers (`64`, not `64.0`).
+fn number_view(value: f64) -> Json {
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        json!(value as i64)
+    } else {
+        json!(value)
+    }
+}
+
+/// The path part of the base URL: `https://example.org/casebook/` -> `/casebook/`.
+pub fn base_path(base_url: &str) -> String {
+    let after_scheme = base_url
+        .split_once("://")
+        .map_or(base_url, |(_, rest)| rest);
+    match after_scheme.find('/') {
+        Some(i) if base_url.contains("://") => after_scheme[i..].to_string(),
+        _ if base_url.starts_with('/') => base_url.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_per_language() {
+        let d = Date::parse("2023-01-19").unwrap();
+        assert_eq!(local_date(d, "zh"), "2023年1月19日");
+        assert_eq!(local_date(d, "en"), "19 January 2023");
+    }
+
+    #[test]
+    fn root_and_base_path() {
+        assert_eq!(root_of(""), "./");
+        assert_eq!(root_of("en/practices/x/"), "../../../");
+        assert_eq!(base_path("https://example.org/casebook/"), "/casebook/");
+        assert_eq!(base_path("https://example.org/"), "/");
+        assert_eq!(base_path("/"), "/");
+    }
+}

@@ -1,0 +1,372 @@
+//! The pages a site generates, as render jobs: per language the home page, every page, the
+//! collections, taxonomies and terms (paginated), the print page, search and the feed; once the
+//! 404 page and the sitemap.
+
+use super::job::{Fill, Inputs, Job, Shows};
+use super::views::{Views, with_entry};
+use super::{base_path, root_of};
+use crate::site::PageId;
+use serde_json::{Map, Value as Json, json};
+use std::sync::Arc;
+use tera::Value as TeraValue;
+
+impl<'a> Views<'a> {
+    pub(super) fn language_jobs<'s>(&'s self, lang: &str, jobs: &mut Vec<Job<'s>>) {
+        let prefix = self.config.language_prefix(lang);
+        let main_collection = (!self.config.collections.is_empty()).then_some(0);
+        let owned_lang = lang.to_string();
+
+        // Home.
+        let (l, home_path) = (owned_lang.clone(), prefix.clone());
+        jobs.push(
+            Job::new(format!("{prefix}index.html"), "home.html", move || {
+                let mut home =
+                    self.base_context(&l, &home_path, self.alternates_everywhere(&l, ""));
+                let latest: Vec<TeraValue> = main_collection
+                    .map(|c| {
+                        self.site
+                            .collection_pages(c, &l)
+                            .into_iter()
+                            .take(10)
+                            .map(|id| self.summary_value(id))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                home.insert_value("latest", latest.into());
+                let aspects = self.main_terms_with_pages(&l, 5, |id| self.summary_value(id));
+                home.insert_value("aspects", aspects.into());
+                let collections = self.site_values[&l].get_from_path("collections").cloned();
+                home.insert_value("collections", collections.unwrap_or_else(TeraValue::none));
+                home
+            })
+            .showing(Shows::Language(owned_lang.clone())),
+        );
+
+        // Pages.
+        for (id, page) in self
+            .site
+            .pages
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.lang() == lang)
+        {
+            let template = page.collection.map_or("page.html", |c| {
+                self.config.collections[c].template.as_str()
+            });
+            jobs.push(
+                Job::new(format!("{}index.html", page.path), template, move || {
+                    let page = &self.site.pages[id];
+                    let mut context =
+                        self.base_context(page.lang(), &page.path, self.page_alternates(page));
+                    context.insert("page", &self.page_full(id));
+                    context
+                })
+                .with(Inputs::Page(id))
+                .showing(Shows::Page(id)),
+            );
+        }
+
+        // Collections.
+        for (c, collection) in self.config.collections.iter().enumerate() {
+            let base = self.collection_path(c, lang);
+            let rest = base.strip_prefix(&prefix).unwrap_or(&base).to_string();
+            let section = json!({
+                "key": collection.key,
+                "title": collection.title.get(lang, self.default_lang()),
+                "path": base,
+            });
+            let section = TeraValue::from_serializable(&section);
+            let fill: Fill<'s> = Arc::new(move |context, pages| {
+                context.insert_value(
+                    "section",
+                    with_entry(section.clone(), "pages", pages.into()),
+                );
+            });
+            let alternates = self.alternates_everywhere(lang, &rest);
+            let ids = self.site.collection_pages(c, lang);
+            self.paginated(
+                jobs,
+                lang,
+                &base,
+                alternates,
+                "section.html",
+                ids,
+                collection.paginate,
+                fill,
+            );
+        }
+
+        // Taxonomies and their terms.
+        for (t, taxonomy) in self.config.taxonomies.iter().enumerate() {
+            let base = self.taxonomy_path(t, lang);
+            let rest = base.strip_prefix(&prefix).unwrap_or(&base).to_string();
+            let taxonomy_view = json!({
+                "key": taxonomy.key,
+                "title": taxonomy.title.get(lang, self.default_lang()),
+                "path": base,
+                "closed": taxonomy.closed,
+                "terms": self.term_list(t, lang),
+            });
+            let (l, view, path) = (owned_lang.clone(), taxonomy_view.clone(), base.clone());
+            jobs.push(
+                Job::new(format!("{base}index.html"), "taxonomy.html", move || {
+                    let mut context =
+                        self.base_context(&l, &path, self.alternates_everywhere(&l, &rest));
+                    context.insert("taxonomy", &view);
+                    context
+                })
+                .showing(Shows::Frame(owned_lang.clone())),
+            );
+
+            let Some(terms) = self.site.taxonomies[t].by_language.get(lang) else {
+                continue;
+            };
+            let taxonomy_view = TeraValue::from_serializable(&taxonomy_view);
+            for term in terms {
+                let term_view = TeraValue::from_serializable(
+                    &json!({"key": term.key, "name": term.name, "description": term.description, "path": term.path, "count": term.pages.len()}),
+                );
+                let taxonomy_view = taxonomy_view.clone();
+                let fill: Fill<'s> = Arc::new(move |context, pages| {
+                    context
+                        .insert_value("term", with_entry(term_view.clone(), "pages", pages.into()));
+                    context.insert_value("taxonomy", taxonomy_view.clone());
+                });
+                // Closed terms exist in every language; open terms only in their own.
+                let alternates = if taxonomy.closed {
+                    self.alternates_everywhere(
+                        lang,
+                        term.path.strip_prefix(&prefix).unwrap_or(&term.path),
+                    )
+                } else {
+                    self.only_here(lang, &term.path)
+                };
+                self.paginated(
+                    jobs,
+                    lang,
+                    &term.path,
+                    alternates,
+                    "term.html",
+                    term.pages.clone(),
+                    taxonomy.paginate,
+                    fill,
+                );
+            }
+        }
+
+        // The whole casebook on one page, for print: each page's article is rendered on its own
+        // (in parallel, and cached while serving), then the print page puts them together.
+        let print_path = format!("{prefix}print/");
+        let mut printed: Vec<PageId> = main_collection
+            .map(|c| self.site.collection_pages(c, lang))
+            .unwrap_or_default();
+        if let Some(terms) = self
+            .site
+            .main_taxonomy()
+            .and_then(|m| self.site.taxonomies[m].by_language.get(lang))
+        {
+            printed.extend(terms.iter().flat_map(|t| t.pages.iter().copied()));
+        }
+        printed.sort_unstable();
+        printed.dedup();
+        for id in printed {
+            let page = &self.site.pages[id];
+            let path = print_path.clone();
+            let mut job = Job::new(
+                format!("#print/{}", page.path),
+                "partials/print_page.html",
+                move || {
+                    let page = &self.site.pages[id];
+                    let alternates = self.alternates_everywhere(page.lang(), "print/");
+                    let mut context = self.base_context(page.lang(), &path, alternates);
+                    context.insert("r", &root_of(&path));
+                    context.insert("p", &self.page_for_print(id));
+                    context
+                },
+            )
+            .with(Inputs::Page(id))
+            .showing(Shows::Page(id));
+            job.fragment = Some(id);
+            jobs.push(job);
+        }
+        let print = |articles: bool| {
+            let (l, path) = (owned_lang.clone(), print_path.clone());
+            move || self.print_context(&l, &path, articles)
+        };
+        let mut job = Job::new(
+            format!("{print_path}index.html"),
+            "print.html",
+            print(false),
+        )
+        .with(Inputs::Articles(owned_lang.clone()))
+        .showing(Shows::Language(owned_lang.clone()));
+        job.spliced = Some(Box::new(print(true)));
+        jobs.push(job);
+
+        // The search page, when the theme has one; search.js fills it from the search index.
+        if self.theme.templates.contains_key("search.html") {
+            let search_path = format!("{prefix}search/");
+            let (l, path) = (owned_lang.clone(), search_path.clone());
+            let shows = Shows::Frame(l.clone());
+            jobs.push(
+                Job::new(
+                    format!("{search_path}index.html"),
+                    "search.html",
+                    move || self.base_context(&l, &path, self.alternates_everywhere(&l, "search/")),
+                )
+                .showing(shows),
+            );
+        }
+
+        // Feed.
+        let feed_path = format!("{prefix}atom.xml");
+        let (l, path, home_path) = (owned_lang, feed_path.clone(), prefix.clone());
+        jobs.push(
+            Job::new(feed_path, "atom.xml", move || {
+                let ids: Vec<PageId> = main_collection
+                    .map(|c| self.site.collection_pages(c, &l))
+                    .unwrap_or_default();
+                let updated = ids
+                    .iter()
+                    .filter_map(|&id| self.site.pages[id].date)
+                    .max()
+                    .map(|d| d.to_string());
+                let pages: Vec<Json> = ids.iter().take(50).map(|&id| self.page_full(id)).collect();
+                let mut feed =
+                    self.base_context(&l, &home_path, self.alternates_everywhere(&l, ""));
+                feed.insert(
+                    "feed",
+                    &json!({
+                        "title": self.config.title.get(&l, self.default_lang()),
+                        "permalink": self.permalink(&path),
+                        "updated": updated.unwrap_or_else(|| "1970-01-01".into()),
+                        "pages": pages,
+                    }),
+                );
+                feed
+            })
+            // Its pages show their translations too: every language.
+            .with(Inputs::Language(lang.to_string())),
+        );
+    }
+
+    pub(super) fn site_jobs<'s>(&'s self, jobs: &mut Vec<Job<'s>>) {
+        let lang = self.default_lang();
+        // 404 is served at any depth, so its links start from the site's absolute path.
+        let not_found = Job::new("404.html".into(), "404.html", move || {
+            let mut not_found = self.base_context(lang, "", self.alternates_everywhere(lang, ""));
+            not_found.insert("root", &base_path(&self.config.base_url));
+            not_found
+        });
+        jobs.push(not_found.showing(Shows::Frame(lang.to_string())));
+        jobs.push(Job::new("sitemap.xml".into(), "sitemap.xml", move || {
+            let mut entries: Vec<Json> = Vec::with_capacity(self.site.pages.len() + self.config.languages.len());
+            for l in &self.config.languages {
+                let prefix = self.config.language_prefix(&l.code);
+                entries.push(json!({"permalink": self.permalink(&prefix), "date": Json::Null, "alternates": self.alternates_everywhere(&l.code, "")}));
+            }
+            for page in &self.site.pages {
+                entries.push(json!({"permalink": self.permalink(&page.path), "date": page.date.map(|d| d.to_string()), "alternates": self.page_alternates(page)}));
+            }
+            let mut sitemap = self.base_context(lang, "", self.alternates_everywhere(lang, ""));
+            sitemap.insert("entries", &entries);
+            sitemap
+        }).showing(Shows::Addresses(lang.to_string())));
+    }
+
+    /// Splits `ids` into pages of `per_page` (all on one page when `None`) and adds a job per page.
+    #[allow(clippy::too_many_arguments)]
+    fn paginated<'s>(
+        &'s self,
+        jobs: &mut Vec<Job<'s>>,
+        lang: &str,
+        base_path: &str,
+        alternates: Json,
+        template: &'s str,
+        ids: Vec<PageId>,
+        per_page: Option<usize>,
+        fill: Fill<'s>,
+    ) {
+        let per_page = per_page.unwrap_or(usize::MAX).max(1);
+        let total = ids.len().div_ceil(per_page).max(1);
+        let ids = Arc::new(ids);
+        for number in 1..=total {
+            let path = if number == 1 {
+                base_path.to_string()
+            } else {
+                format!("{base_path}page/{number}/")
+            };
+            let (shown, fill, alternates) = (ids.clone(), fill.clone(), alternates.clone());
+            let (l, base_path) = (lang.to_string(), base_path.to_string());
+            let output = format!("{path}index.html");
+            let start = ((number - 1) * per_page).min(ids.len());
+            let shows = Shows::Pages {
+                lang: lang.to_string(),
+                ids: ids.clone(),
+                range: start..(start + per_page).min(ids.len()),
+            };
+            let job = Job::new(output, template, move || {
+                let slice = shown.iter().skip((number - 1) * per_page).take(per_page);
+                let pages: Vec<TeraValue> = slice.map(|&id| self.summary_value(id)).collect();
+                let mut context = self.base_context(&l, &path, alternates.clone());
+                context.insert("paginator", &self.paginator(&base_path, number, total));
+                fill(&mut context, pages);
+                context
+            });
+            jobs.push(job.showing(shows));
+        }
+    }
+
+    fn paginator(&self, base_path: &str, current: usize, total: usize) -> Json {
+        let page_path = |n: usize| {
+            if n == 1 {
+                base_path.to_string()
+            } else {
+                format!("{base_path}page/{n}/")
+            }
+        };
+        let mut view = Map::new();
+        view.insert("current".into(), json!(current));
+        view.insert("total".into(), json!(total));
+        if current > 1 {
+            view.insert("previous".into(), json!(page_path(current - 1)));
+        }
+        if current < total {
+            view.insert("next".into(), json!(page_path(current + 1)));
+        }
+        view.insert(
+            "pages".into(),
+            Json::Array(
+                (1..=total)
+                    .map(|n| json!({"number": n, "path": page_path(n)}))
+                    .collect(),
+            ),
+        );
+        Json::Object(view)
+    }
+
+    /// The terms of the main (closed) taxonomy with their pages (at most `limit`, newest first), in
+    /// declared order.
+    pub(super) fn main_terms_with_pages(
+        &self,
+        lang: &str,
+        limit: usize,
+        item: impl Fn(PageId) -> TeraValue,
+    ) -> Vec<TeraValue> {
+        let Some(terms) = self
+            .site
+            .main_taxonomy()
+            .and_then(|m| self.site.taxonomies[m].by_language.get(lang))
+        else {
+            return Vec::new();
+        };
+        terms
+            .iter()
+            .map(|t| {
+                let pages: Vec<TeraValue> = t.pages.iter().take(limit).map(|&id| item(id)).collect();
+                let term = json!({"key": t.key, "name": t.name, "description": t.description, "path": t.path, "count": t.pages.len()});
+                with_entry(TeraValue::from_serializable(&term), "pages", pages.into())
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,327 @@
+//! Template values made from the site model: the site, pages, summaries, fields, alternates.
+
+use super::{RenderOptions, local_date, number_view, root_of};
+use crate::config::Config;
+use crate::schema::Value;
+use crate::site::{Page, PageId, Site};
+use crate::theme::Theme;
+use bytes::Bytes;
+use serde_json::{Map, Value as Json, json};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::OnceLock;
+use tera::{Context, Value as TeraValue};
+
+/// `view` (a map) with `key` set to `value`.
+pub(super) fn with_entry(view: TeraValue, key: &'static str, value: TeraValue) -> TeraValue {
+    let mut map = view.into_map().unwrap_or_default();
+    map.insert(key.into(), value);
+    TeraValue::from(map)
+}
+
+/// Builds the template context values from the site model.
+pub(super) struct Views<'a> {
+    pub(super) site: &'a Site,
+    pub(super) config: &'a Config,
+    pub(super) theme: &'a Theme,
+    pub(super) options: &'a RenderOptions,
+    /// `site` of the context and the theme's strings, per language, made once as template
+    /// values: a template value shares its contents when cloned, so every page gets them without
+    /// a copy.
+    pub(super) site_values: BTreeMap<String, TeraValue>,
+    strings: BTreeMap<String, TeraValue>,
+    /// Each page's summary as a template value, made when first needed (a page is listed on its
+    /// collection's and each of its terms' pages).
+    summaries: Vec<OnceLock<TeraValue>>,
+    /// The print version's article of each page, rendered before the print pages.
+    pub(super) printed: OnceLock<HashMap<String, Bytes>>,
+}
+
+impl<'a> Views<'a> {
+    pub(super) fn new(site: &'a Site, theme: &'a Theme, options: &'a RenderOptions) -> Self {
+        let mut views = Views {
+            site,
+            config: &site.config,
+            theme,
+            options,
+            site_values: BTreeMap::new(),
+            strings: BTreeMap::new(),
+            summaries: (0..site.pages.len()).map(|_| OnceLock::new()).collect(),
+            printed: OnceLock::new(),
+        };
+        views.site_values = (site.config.languages.iter())
+            .map(|l| {
+                let view = TeraValue::from_serializable(&views.site_view(&l.code));
+                (l.code.clone(), view)
+            })
+            .collect();
+        views.strings = (site.config.languages.iter())
+            .map(|l| {
+                let strings = theme.strings.get(&l.code).cloned().unwrap_or_default();
+                (l.code.clone(), TeraValue::from_serializable(&strings))
+            })
+            .collect();
+        views
+    }
+
+    pub(super) fn permalink(&self, path: &str) -> String {
+        format!("{}{}", self.config.base_url, path)
+    }
+
+    pub(super) fn default_lang(&self) -> &str {
+        &self.config.default_language
+    }
+
+    /// Variables every template receives, for a page at `path` in `lang`.
+    pub(super) fn base_context(&self, lang: &str, path: &str, alternates: Json) -> Context {
+        let mut context = Context::new();
+        context.insert("lang", lang);
+        context.insert("root", &root_of(path));
+        context.insert("path", path);
+        context.insert("permalink", &self.permalink(path));
+        let value = |values: &BTreeMap<String, TeraValue>| {
+            values.get(lang).cloned().unwrap_or_else(TeraValue::none)
+        };
+        context.insert_value("t", value(&self.strings));
+        context.insert_value("site", value(&self.site_values));
+        context.insert("alternates", &alternates);
+        context.insert("serve_mode", &self.options.serve_mode);
+        context
+    }
+
+    pub(super) fn site_view(&self, lang: &str) -> Json {
+        let standalone: Vec<Json> = self
+            .site
+            .pages
+            .iter()
+            .filter(|p| p.collection.is_none() && p.lang() == lang)
+            .map(|p| json!({"title": p.title, "path": p.path}))
+            .collect();
+        let fallback = self.default_lang();
+        let languages: Vec<Json> = self
+            .config
+            .languages
+            .iter()
+            .map(|l| json!({"code": l.code, "name": l.name, "path": self.config.language_prefix(&l.code)}))
+            .collect();
+        let nav: Vec<Json> = self
+            .config
+            .taxonomies
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.closed)
+            .map(|(i, t)| {
+                json!({
+                    "key": t.key,
+                    "title": t.title.get(lang, fallback),
+                    "path": self.taxonomy_path(i, lang),
+                    "terms": self.term_list(i, lang),
+                })
+            })
+            .collect();
+        let collections: Vec<Json> = self
+            .config
+            .collections
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                json!({
+                    "key": c.key,
+                    "title": c.title.get(lang, fallback),
+                    "path": self.collection_path(i, lang),
+                    "count": self.site.collection_pages(i, lang).len(),
+                })
+            })
+            .collect();
+        json!({
+            "title": self.config.title.get(lang, fallback),
+            "description": self.config.description.get(lang, fallback),
+            "base_url": self.config.base_url,
+            "default_language": fallback,
+            "languages": languages,
+            "nav": nav,
+            "collections": collections,
+            "pages": standalone,
+            "extra": self.config.extra,
+        })
+    }
+
+    pub(super) fn collection_path(&self, collection: usize, lang: &str) -> String {
+        format!(
+            "{}{}/",
+            self.config.language_prefix(lang),
+            crate::slug::slugify(&self.config.collections[collection].folder)
+        )
+    }
+
+    pub(super) fn taxonomy_path(&self, taxonomy: usize, lang: &str) -> String {
+        format!(
+            "{}{}/",
+            self.config.language_prefix(lang),
+            crate::slug::slugify(&self.config.taxonomies[taxonomy].key)
+        )
+    }
+
+    pub(super) fn term_list(&self, taxonomy: usize, lang: &str) -> Vec<Json> {
+        self.site.taxonomies[taxonomy]
+            .by_language
+            .get(lang)
+            .map(|terms| {
+                terms
+                    .iter()
+                    .map(|t| json!({"key": t.key, "name": t.name, "description": t.description, "path": t.path, "count": t.pages.len()}))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Alternates of a generated page that exists in every language at `prefix + rest`.
+    pub(super) fn alternates_everywhere(&self, lang: &str, rest: &str) -> Json {
+        Json::Array(
+            self.config
+                .languages
+                .iter()
+                .map(|l| {
+                    let path = format!("{}{rest}", self.config.language_prefix(&l.code));
+                    json!({"lang": l.code, "name": l.name, "permalink": self.permalink(&path), "current": l.code == lang, "path": path})
+                })
+                .collect(),
+        )
+    }
+
+    /// Alternates of a page that exists only in `lang`.
+    pub(super) fn only_here(&self, lang: &str, path: &str) -> Json {
+        let name = self.config.language(lang).map_or("", |l| l.name.as_str());
+        json!([{"lang": lang, "name": name, "permalink": self.permalink(path), "current": true, "path": path}])
+    }
+
+    pub(super) fn page_alternates(&self, page: &Page) -> Json {
+        let mut ids: Vec<PageId> = page.translations.clone();
+        ids.push(self.site.by_content_path[&page.source.content_path]);
+        ids.sort_by_key(|&i| {
+            self.config
+                .languages
+                .iter()
+                .position(|l| l.code == self.site.pages[i].lang())
+        });
+        Json::Array(
+            ids.iter()
+                .map(|&i| {
+                    let p = &self.site.pages[i];
+                    let name = self.config.language(p.lang()).map_or("", |l| l.name.as_str());
+                    json!({"lang": p.lang(), "name": name, "permalink": self.permalink(&p.path), "current": p.lang() == page.lang(), "path": p.path})
+                })
+                .collect(),
+        )
+    }
+
+    /// [`Self::page_summary`] as a template value, made once per page.
+    pub(super) fn summary_value(&self, id: PageId) -> TeraValue {
+        self.summaries[id]
+            .get_or_init(|| TeraValue::from_serializable(&self.page_summary(id)))
+            .clone()
+    }
+
+    /// A page for lists: everything but its content.
+    fn page_summary(&self, id: PageId) -> Json {
+        let page = &self.site.pages[id];
+        let mut view = Map::new();
+        let collection = page
+            .collection
+            .map(|c| self.config.collections[c].key.clone());
+        view.insert("title".into(), json!(page.title));
+        view.insert("summary".into(), json!(page.summary()));
+        view.insert("path".into(), json!(page.path));
+        view.insert("permalink".into(), json!(self.permalink(&page.path)));
+        view.insert("lang".into(), json!(page.lang()));
+        view.insert("collection".into(), json!(collection));
+        view.insert("slug".into(), json!(page.slug));
+        view.insert("date".into(), json!(page.date.map(|d| d.to_string())));
+        view.insert(
+            "date_display".into(),
+            json!(page.date.map(|d| local_date(d, page.lang()))),
+        );
+        view.insert("year".into(), json!(page.date.map(|d| d.year)));
+        view.insert("draft".into(), json!(page.checked.draft));
+        view.insert("fields".into(), self.fields_view(page));
+        view.insert("extra".into(), Json::Object(page.checked.extra.clone()));
+        view.insert("source_file".into(), json!(page.source.file));
+        Json::Object(view)
+    }
+
+    /// A page with its content, for its own page and for the print page.
+    pub(super) fn page_full(&self, id: PageId) -> Json {
+        let page = &self.site.pages[id];
+        let mut view = self.page_summary(id);
+        let link = |other: Option<PageId>| {
+            other.map(
+                |o| json!({"title": self.site.pages[o].title, "path": self.site.pages[o].path}),
+            )
+        };
+        let translations: Vec<Json> = page
+            .translations
+            .iter()
+            .map(|&t| {
+                let p = &self.site.pages[t];
+                let name = self
+                    .config
+                    .language(p.lang())
+                    .map_or("", |l| l.name.as_str());
+                json!({"lang": p.lang(), "name": name, "title": p.title, "path": p.path})
+            })
+            .collect();
+        if let Json::Object(map) = &mut view {
+            map.insert("content".into(), json!(page.rendered.html));
+            map.insert("toc".into(), json!(page.rendered.toc));
+            map.insert("translations".into(), json!(translations));
+            if let Some(previous) = link(page.previous) {
+                map.insert("previous".into(), previous);
+            }
+            if let Some(next) = link(page.next) {
+                map.insert("next".into(), next);
+            }
+        }
+        view
+    }
+
+    /// Declared fields, typed; terms become `{key, name, path}`.
+    fn fields_view(&self, page: &Page) -> Json {
+        let mut fields = Map::new();
+        let collection = page.collection.map(|c| &self.config.collections[c]);
+        for (name, value) in &page.checked.fields {
+            let taxonomy = collection
+                .and_then(|c| c.field(name))
+                .and_then(|f| f.kind.taxonomy());
+            fields.insert(name.clone(), self.value_view(value, taxonomy, page.lang()));
+        }
+        Json::Object(fields)
+    }
+
+    fn value_view(&self, value: &Value, taxonomy: Option<&str>, lang: &str) -> Json {
+        match value {
+            Value::Text(s) => json!(s),
+            Value::Date(d) => json!(d.to_string()),
+            Value::Integer(n) => json!(n),
+            Value::Number(n) => number_view(*n),
+            Value::Boolean(b) => json!(b),
+            Value::Metric(m) => {
+                json!({"name": m.name, "value": number_view(m.value), "unit": m.unit, "year": m.year})
+            }
+            Value::List(items) => Json::Array(
+                items
+                    .iter()
+                    .map(|v| self.value_view(v, taxonomy, lang))
+                    .collect(),
+            ),
+            Value::Term(term) => {
+                let found = taxonomy
+                    .and_then(|t| self.config.taxonomies.iter().position(|x| x.key == t))
+                    .and_then(|i| self.site.taxonomies[i].by_language.get(lang))
+                    .and_then(|terms| terms.iter().find(|t| &t.key == term));
+                match found {
+                    Some(t) => json!({"key": t.key, "name": t.name, "path": t.path}),
+                    None => json!({"key": term, "name": term, "path": ""}),
+                }
+            }
+        }
+    }
+}
