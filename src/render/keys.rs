@@ -116,6 +116,13 @@ impl CacheKeys {
         }
     }
 
+    /// The key of a page's summary: what lists show of it, with its language's frame (term names
+    /// and paths, the base URL).
+    pub(super) fn summary(&self, id: PageId, lang: &str) -> u64 {
+        let frame = self.frames.get(lang).copied().unwrap_or_default();
+        crate::cache::key((frame, self.pages[id]))
+    }
+
     /// The key of `job`'s output when made from `inputs` (its own, or fewer).
     pub(super) fn of(&self, job: &Job<'_>, inputs: &Inputs) -> u64 {
         let inputs = match inputs {

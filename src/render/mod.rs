@@ -87,6 +87,7 @@ pub struct RenderCache {
     /// holds them: a print page is tens of megabytes at 10,000 practices, and fresh memory takes
     /// longer to map than the page takes to copy.
     spare: Vec<Bytes>,
+    summaries: views::Summaries,
 }
 
 /// Renders every page of the site.
@@ -106,6 +107,9 @@ pub fn render_site(
 
     // Without a cache there is nothing to look up or keep: no keys to compute.
     let mut keys = cache.as_ref().map(|_| CacheKeys::new(&views));
+    if let (Some(keys), Some(cache)) = (&keys, &cache) {
+        views.reuse_summaries(&cache.summaries, keys);
+    }
     let spare = std::sync::Mutex::new(
         cache
             .as_mut()
@@ -147,8 +151,12 @@ pub fn render_site(
     if let Some(RenderCache {
         outputs: cache,
         spare: spares,
+        summaries,
     }) = cache
     {
+        if let Some(keys) = &keys {
+            *summaries = views.kept_summaries(keys);
+        }
         *spares = spare
             .into_inner()
             .unwrap_or_else(std::sync::PoisonError::into_inner);

@@ -1,5 +1,6 @@
 //! Template values made from the site model: the site, pages, summaries, fields, alternates.
 
+use super::keys::CacheKeys;
 use super::{RenderOptions, local_date, number_view, root_of};
 use crate::config::Config;
 use crate::schema::Value;
@@ -17,6 +18,9 @@ pub(super) fn with_entry(view: TeraValue, key: &'static str, value: TeraValue) -
     map.insert(key.into(), value);
     TeraValue::from(map)
 }
+
+/// Page URL path -> (cache key, summary as a template value).
+pub(super) type Summaries = HashMap<String, (u64, TeraValue)>;
 
 /// Builds the template context values from the site model.
 pub(super) struct Views<'a> {
@@ -212,6 +216,29 @@ impl<'a> Views<'a> {
                 })
                 .collect(),
         )
+    }
+
+    /// Takes the summaries of an earlier build whose keys are unchanged: lists and the print
+    /// page show every page's summary, and making them is most of the work of a rebuild that
+    /// changed one page's metadata.
+    pub(super) fn reuse_summaries(&self, previous: &Summaries, keys: &CacheKeys) {
+        for (id, page) in self.site.pages.iter().enumerate() {
+            if let Some((key, summary)) = previous.get(&page.path)
+                && *key == keys.summary(id, page.lang())
+            {
+                let _ = self.summaries[id].set(summary.clone());
+            }
+        }
+    }
+
+    /// The summaries this build made or reused, to be reused by the next one.
+    pub(super) fn kept_summaries(&self, keys: &CacheKeys) -> Summaries {
+        (self.site.pages.iter().enumerate())
+            .filter_map(|(id, page)| {
+                let summary = self.summaries[id].get()?.clone();
+                Some((page.path.clone(), (keys.summary(id, page.lang()), summary)))
+            })
+            .collect()
     }
 
     /// [`Self::page_summary`] as a template value, made once per page.
