@@ -155,7 +155,7 @@ pub fn render_site(
     }) = cache
     {
         if let Some(keys) = &keys {
-            *summaries = views.kept_summaries(keys);
+            views.keep_summaries(summaries, keys);
         }
         *spares = spare
             .into_inner()

@@ -8,7 +8,7 @@ use crate::site::{Page, PageId, Site};
 use crate::theme::Theme;
 use bytes::Bytes;
 use serde_json::{Map, Value as Json, json};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::OnceLock;
 use tera::{Context, Value as TeraValue};
 
@@ -231,14 +231,29 @@ impl<'a> Views<'a> {
         }
     }
 
-    /// The summaries this build made or reused, to be reused by the next one.
-    pub(super) fn kept_summaries(&self, keys: &CacheKeys) -> Summaries {
-        (self.site.pages.iter().enumerate())
-            .filter_map(|(id, page)| {
-                let summary = self.summaries[id].get()?.clone();
-                Some((page.path.clone(), (keys.summary(id, page.lang()), summary)))
-            })
-            .collect()
+    /// Keeps the summaries this build made or reused for the next one. In place: most of them
+    /// are already kept, and a map made anew would copy every page's path on every rebuild.
+    pub(super) fn keep_summaries(&self, kept: &mut Summaries, keys: &CacheKeys) {
+        let mut made = 0;
+        for (id, page) in self.site.pages.iter().enumerate() {
+            let Some(summary) = self.summaries[id].get() else {
+                continue;
+            };
+            made += 1;
+            let entry = (keys.summary(id, page.lang()), summary.clone());
+            match kept.get_mut(&page.path) {
+                Some(old) => *old = entry,
+                None => drop(kept.insert(page.path.clone(), entry)),
+            }
+        }
+        if kept.len() > made {
+            // Some are of pages that are gone or no longer listed.
+            let listed: HashSet<&str> = (self.site.pages.iter().enumerate())
+                .filter(|(id, _)| self.summaries[*id].get().is_some())
+                .map(|(_, page)| page.path.as_str())
+                .collect();
+            kept.retain(|path, _| listed.contains(path.as_str()));
+        }
     }
 
     /// [`Self::page_summary`] as a template value, made once per page.
