@@ -69,6 +69,8 @@ pub struct BuildOptions {
     pub no_search: bool,
     /// Check external links (`check --external` only; never during a build).
     pub external: Option<links::ExternalOptions>,
+    /// Warnings fail the build as errors do: nothing is written.
+    pub deny_warnings: bool,
 }
 
 impl BuildOptions {
@@ -97,6 +99,8 @@ pub struct Report {
     pub files_written: usize,
     /// Files of the previous build removed because this build no longer has them.
     pub files_removed: usize,
+    /// What the build left in the output folder, errors or not.
+    pub output_state: output::OutputState,
     /// The output could not be written (exit code 2 rather than 1).
     pub io_error: bool,
 }
@@ -161,6 +165,14 @@ pub fn render_cached(
     }
     if let Some(external) = &options.external {
         diagnostics.extend(links::check(&site, external));
+    }
+    if options.deny_warnings {
+        // Before the checks for errors below, which stop a build before anything is written.
+        for d in &mut diagnostics {
+            if d.severity == diagnostics::Severity::Warning {
+                d.severity = diagnostics::Severity::Error;
+            }
+        }
     }
 
     let theme = match theme {
@@ -423,9 +435,15 @@ pub fn build(options: &BuildOptions) -> Report {
         Ok(written) => {
             report.files_written = written.files;
             report.files_removed = written.removed;
+            report.output_state = if written == output::Written::default() {
+                output::OutputState::Unchanged
+            } else {
+                output::OutputState::Updated
+            };
         }
-        Err(d) => {
-            diagnostics.push(d);
+        Err(failed) => {
+            diagnostics.push(*failed.diagnostic);
+            report.output_state = failed.output;
             report.io_error = true;
         }
     }

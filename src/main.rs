@@ -2,6 +2,7 @@
 //! Exit codes: 0 success, 1 content errors, 2 usage or I/O errors.
 
 use casebook::diagnostics::{self, Format};
+use casebook::output::OutputState;
 use casebook::{BuildOptions, Report};
 use clap::{Args, Parser, Subcommand};
 use std::io::IsTerminal;
@@ -120,6 +121,7 @@ impl SiteArgs {
         BuildOptions {
             base_url: self.base_url.clone(),
             drafts: self.drafts,
+            deny_warnings: self.deny_warnings,
             ..BuildOptions::new(&self.root)
         }
     }
@@ -267,13 +269,6 @@ fn usage_error(message: &str) -> ExitCode {
 }
 
 fn finish(site: &SiteArgs, mut report: Report, started: Instant, wrote: bool) -> ExitCode {
-    if site.deny_warnings {
-        for d in &mut report.diagnostics {
-            if d.severity == diagnostics::Severity::Warning {
-                d.severity = diagnostics::Severity::Error;
-            }
-        }
-    }
     if site.quiet {
         report
             .diagnostics
@@ -291,8 +286,18 @@ fn finish(site: &SiteArgs, mut report: Report, started: Instant, wrote: bool) ->
     if failed {
         let what = if wrote { "build" } else { "check" };
         eprintln!("{what} failed: {}", diagnostics::summary(shown));
-        if wrote && !site.quiet {
-            eprintln!("nothing was written; the previous site is unchanged");
+        if wrote {
+            match report.output_state {
+                // Shown even when quiet: the site stays broken until the next build.
+                OutputState::PartlyUpdated => {
+                    eprintln!("the output is partly updated; the next build writes it whole");
+                }
+                _ if site.quiet => {}
+                OutputState::Unchanged => {
+                    eprintln!("nothing was written; the previous site is unchanged");
+                }
+                OutputState::Updated => eprintln!("the new site was written"),
+            }
         }
     } else {
         let count = |s: diagnostics::Severity| shown.iter().filter(|d| d.severity == s).count();

@@ -1,8 +1,8 @@
 //! Write: a rebuild into casebook's own output folder changes only what changed; a first build (or
 //! an output it cannot vouch for) is written whole into a staging directory beside the output and
 //! swapped in. Either way nothing in the output changes before every new file is on disk, so a
-//! failed build leaves the previous one as it was. Refuses output directories whose replacement
-//! would lose someone's data.
+//! build that fails before then leaves the previous one as it was (and one that fails later says
+//! so: see `OutputState`). Refuses output directories whose replacement would lose someone's data.
 
 use crate::diagnostics::Diagnostic;
 use crate::manifest::Manifest;
@@ -136,16 +136,52 @@ pub struct Written {
     pub removed: usize,
 }
 
+/// What a build left in the output folder.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum OutputState {
+    /// Not changed: nothing was written, or nothing needed to be.
+    #[default]
+    Unchanged,
+    /// Part of the new build is in place: an update failed midway. The next build writes it whole.
+    PartlyUpdated,
+    /// The new build is in place.
+    Updated,
+}
+
+/// A write that failed, and what it left in the output.
+#[derive(Debug)]
+pub struct WriteError {
+    /// Boxed to keep `Result`s small on the way that succeeds.
+    pub diagnostic: Box<Diagnostic>,
+    pub output: OutputState,
+}
+
+impl WriteError {
+    fn new(output: OutputState, diagnostic: Diagnostic) -> Self {
+        WriteError {
+            diagnostic: Box::new(diagnostic),
+            output,
+        }
+    }
+}
+
+/// An error before the output was touched: `?` on a `Diagnostic` says so.
+impl From<Diagnostic> for WriteError {
+    fn from(diagnostic: Diagnostic) -> Self {
+        WriteError::new(OutputState::Unchanged, diagnostic)
+    }
+}
+
 /// Writes `files` into `output`. `manifest` gives the SHA-256 of the files it lists (the others
 /// are hashed here). With a valid record of the previous build in `output`, only changed files are
 /// written (into the staging folder first, then renamed into place) and dropped ones removed;
 /// otherwise everything is written into the staging folder, which is then swapped in. On an error
-/// before the first rename, the previous output is left as it was.
+/// before the first rename, the previous output is left as it was; the error says what it left.
 pub fn write(
     output: &Path,
     files: &[OutputFile],
     manifest: &Manifest,
-) -> Result<Written, Diagnostic> {
+) -> Result<Written, WriteError> {
     let output = absolute(output);
     let parent = output
         .parent()
@@ -441,7 +477,7 @@ fn update(
     staging: &Path,
     new: &NewBuild,
     plan: Plan,
-) -> Result<Written, Diagnostic> {
+) -> Result<Written, WriteError> {
     let changed: Vec<usize> = (0..new.files.len())
         .filter(|&i| plan.unchanged[i].is_none())
         .collect();
@@ -462,7 +498,8 @@ fn update(
     let marker = output.join(MARKER);
     if let Err(e) = std::fs::write(&marker, MARKER_TEXT) {
         let _ = remove_own(staging);
-        return Err(io_error("write", &marker, e));
+        // At worst the record is lost, which only makes the next build write the output whole.
+        return Err(io_error("write", &marker, e).into());
     }
     let applied = (|| {
         plan.remove.par_iter().try_for_each(|path| {
@@ -505,8 +542,7 @@ fn update(
         std::fs::rename(&next, &marker).map_err(|e| io_error("move into place", &marker, e))
     })();
     let _ = remove_own(staging);
-    applied
-        .map_err(|d| d.with_hint("the output is partly updated; the next build writes it whole"))?;
+    applied.map_err(|d| WriteError::new(OutputState::PartlyUpdated, d))?;
     Ok(written)
 }
 
@@ -516,7 +552,7 @@ fn replace(
     staging: &Path,
     old: &Path,
     new: &NewBuild,
-) -> Result<Written, Diagnostic> {
+) -> Result<Written, WriteError> {
     let stamps = stage(
         staging,
         new.relative
@@ -526,7 +562,7 @@ fn replace(
     let marker = staging.join(MARKER);
     if let Err(e) = std::fs::write(&marker, Record::marker_text(new, &stamps)) {
         let _ = remove_own(staging);
-        return Err(io_error("write", &marker, e));
+        return Err(io_error("write", &marker, e).into());
     }
 
     // The swap: two renames, with the previous output restored if the second fails.
@@ -539,10 +575,15 @@ fn replace(
             let _ = std::fs::rename(old, output);
         }
         let _ = remove_own(staging);
-        return Err(io_error("move into place", output, e));
+        return Err(io_error("move into place", output, e).into());
     }
     if had_output {
-        remove_own(old).map_err(|e| io_error("remove the previous build", old, e))?;
+        remove_own(old).map_err(|e| {
+            WriteError::new(
+                OutputState::Updated,
+                io_error("remove the previous build", old, e),
+            )
+        })?;
     }
     Ok(Written {
         files: new.files.len(),
@@ -712,7 +753,7 @@ mod tests {
         }
     }
 
-    fn build(out: &Path, files: &[(&str, &str)]) -> Result<Written, Diagnostic> {
+    fn build(out: &Path, files: &[(&str, &str)]) -> Result<Written, WriteError> {
         let files: Vec<OutputFile> = files.iter().map(|(p, t)| file(p, t)).collect();
         write(out, &files, &Manifest::default())
     }
@@ -877,7 +918,8 @@ mod tests {
             ("a/index.html", "page a"),
             (too_long.as_str(), "cannot be written"),
         ];
-        assert!(build(&out, &next).is_err());
+        let failed = build(&out, &next).unwrap_err();
+        assert_eq!(failed.output, OutputState::Unchanged);
         assert!(
             before == (tree(&out), identities(&out)),
             "the output changed"
@@ -887,7 +929,8 @@ mod tests {
         // And when the whole output would have been replaced.
         std::fs::write(out.join(MARKER), MARKER_TEXT).unwrap();
         let before = (tree(&out), identities(&out));
-        assert!(build(&out, &next).is_err());
+        let failed = build(&out, &next).unwrap_err();
+        assert_eq!(failed.output, OutputState::Unchanged);
         assert!(
             before == (tree(&out), identities(&out)),
             "the output changed"

@@ -302,3 +302,96 @@ fn serve_keeps_rebuilding_after_its_output_is_closed() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+/// `--deny-warnings` makes a warning fail the build as an error does: before anything is written.
+#[test]
+fn a_build_failed_by_deny_warnings_writes_nothing() {
+    let site = Fixture::copy("basic");
+    let output = run(&site, &["build", "--deny-warnings"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("nothing was written; the previous site is unchanged"),
+        "{stderr}"
+    );
+    assert!(
+        !site.public().exists(),
+        "the build wrote {:?}",
+        site.public()
+    );
+}
+
+/// A rebuild that fails after it began changing the output says so, and the next build repairs it.
+/// The plan of an update would refuse a folder where a page goes, so the folder must appear after
+/// the plan: the record file, made a pipe, holds the build at its first write into the output
+/// (after the plan and the staging) until the test has put the folder there.
+#[cfg(unix)]
+#[test]
+fn a_build_that_fails_midway_says_the_output_is_partly_updated() {
+    use std::sync::mpsc;
+    use std::time::{Duration, Instant};
+    let site = Fixture::copy("basic");
+    assert!(run(&site, &["build"]).status.success());
+    let practice = "content/practices/cold-chain.zh.md";
+    let text = std::fs::read_to_string(site.root().join(practice)).unwrap();
+    site.write(practice, &format!("{text}\n新的一段。\n"));
+
+    let marker = site.public().join(casebook::output::MARKER);
+    let record = std::fs::read(&marker).unwrap();
+    std::fs::remove_file(&marker).unwrap();
+    assert!(
+        Command::new("mkfifo")
+            .arg(&marker)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let mut rebuild = casebook()
+        .args(["build", "--root"])
+        .arg(site.root())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let page = site.public().join("practices/cold-chain/index.html");
+    let staging = site.root().join(".public.casebook-staging");
+    let (sender, held) = mpsc::channel();
+    let (pipe, folder) = (marker.clone(), page.clone());
+    // Opening a pipe waits for the other end: on its own thread, so that a build that never
+    // gets there fails the test instead of hanging it.
+    std::thread::spawn(move || {
+        std::fs::write(&pipe, &record).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !staging.exists() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        std::fs::remove_file(&folder).unwrap();
+        std::fs::create_dir_all(folder.join("kept")).unwrap();
+        sender.send(std::fs::read(&pipe).unwrap()).unwrap();
+    });
+    let Ok(marker_text) = held.recv_timeout(Duration::from_secs(60)) else {
+        let _ = rebuild.kill();
+        panic!("the rebuild never wrote into the output");
+    };
+    let output = rebuild.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(!stderr.contains("nothing was written"), "{stderr}");
+    assert!(stderr.contains("the output is partly updated"), "{stderr}");
+
+    // What the build wrote into the pipe is what a record file would hold now.
+    std::fs::remove_file(&marker).unwrap();
+    std::fs::write(&marker, marker_text).unwrap();
+    std::fs::remove_dir_all(&page).unwrap();
+    let output = run(&site, &["build"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        std::fs::read_to_string(&page)
+            .unwrap()
+            .contains("新的一段。")
+    );
+}
