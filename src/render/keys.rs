@@ -2,7 +2,7 @@
 
 use super::job::{Inputs, Job, Shows};
 use super::views::Views;
-use crate::site::PageId;
+use crate::site::{PageId, Site};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
@@ -116,11 +116,15 @@ impl CacheKeys {
         }
     }
 
-    /// The key of a page's summary: what lists show of it, with its language's frame (term names
-    /// and paths, the base URL).
-    pub(super) fn summary(&self, id: PageId, lang: &str) -> u64 {
-        let frame = self.frames.get(lang).copied().unwrap_or_default();
-        crate::cache::key((frame, self.pages[id]))
+    /// The key of each page's summary: what lists show of it, with its language's frame (term
+    /// names and paths, the base URL).
+    pub(super) fn summaries(&self, site: &Site) -> Vec<u64> {
+        (site.pages.iter().zip(&self.pages))
+            .map(|(page, shown)| {
+                let frame = self.frames.get(page.lang()).copied().unwrap_or_default();
+                crate::cache::key((frame, shown))
+            })
+            .collect()
     }
 
     /// The key of `job`'s output when made from `inputs` (its own, or fewer).

@@ -98,18 +98,18 @@ pub fn render_site(
     options: &RenderOptions,
     mut cache: Option<&mut RenderCache>,
 ) -> (Vec<OutputFile>, Vec<Diagnostic>) {
-    let views = Views::new(site, theme, options);
+    let mut views = Views::new(site, theme, options);
+    // Without a cache there is nothing to look up or keep: no keys to compute.
+    let mut keys = cache.as_ref().map(|_| CacheKeys::new(&views));
+    if let (Some(keys), Some(cache)) = (&keys, cache.as_deref_mut()) {
+        views.reuse_summaries(std::mem::take(&mut cache.summaries), keys.summaries(site));
+    }
     let mut jobs: Vec<Job> = Vec::new();
     for lang in &site.config.languages {
         views.language_jobs(&lang.code, &mut jobs);
     }
     views.site_jobs(&mut jobs);
 
-    // Without a cache there is nothing to look up or keep: no keys to compute.
-    let mut keys = cache.as_ref().map(|_| CacheKeys::new(&views));
-    if let (Some(keys), Some(cache)) = (&keys, &cache) {
-        views.reuse_summaries(&cache.summaries, keys);
-    }
     let spare = std::sync::Mutex::new(
         cache
             .as_mut()
@@ -154,9 +154,7 @@ pub fn render_site(
         summaries,
     }) = cache
     {
-        if let Some(keys) = &keys {
-            views.keep_summaries(summaries, keys);
-        }
+        *summaries = views.kept_summaries();
         *spares = spare
             .into_inner()
             .unwrap_or_else(std::sync::PoisonError::into_inner);

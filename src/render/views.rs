@@ -1,6 +1,5 @@
 //! Template values made from the site model: the site, pages, summaries, fields, alternates.
 
-use super::keys::CacheKeys;
 use super::{RenderOptions, local_date, number_view, root_of};
 use crate::config::Config;
 use crate::schema::Value;
@@ -10,6 +9,7 @@ use bytes::Bytes;
 use serde_json::{Map, Value as Json, json};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use tera::{Context, Value as TeraValue};
 
 /// `view` (a map) with `key` set to `value`.
@@ -19,8 +19,8 @@ pub(super) fn with_entry(view: TeraValue, key: &'static str, value: TeraValue) -
     TeraValue::from(map)
 }
 
-/// Page URL path -> (cache key, summary as a template value).
-pub(super) type Summaries = HashMap<String, (u64, TeraValue)>;
+/// Pages' summaries as template values, by [`super::keys::CacheKeys::summaries`].
+pub(super) type Summaries = HashMap<u64, TeraValue>;
 
 /// Builds the template context values from the site model.
 pub(super) struct Views<'a> {
@@ -36,6 +36,11 @@ pub(super) struct Views<'a> {
     /// Each page's summary as a template value, made when first needed (a page is listed on its
     /// collection's and each of its terms' pages).
     summaries: Vec<OnceLock<TeraValue>>,
+    /// Each page's summary key, and the summaries of earlier builds by key (serve only).
+    summary_keys: Vec<u64>,
+    previous_summaries: Summaries,
+    /// How many summaries this build made rather than reused.
+    summaries_made: AtomicUsize,
     /// The print version's article of each page, rendered before the print pages.
     pub(super) printed: OnceLock<HashMap<String, Bytes>>,
 }
@@ -50,6 +55,9 @@ impl<'a> Views<'a> {
             site_values: BTreeMap::new(),
             strings: BTreeMap::new(),
             summaries: (0..site.pages.len()).map(|_| OnceLock::new()).collect(),
+            summary_keys: Vec::new(),
+            previous_summaries: Summaries::new(),
+            summaries_made: AtomicUsize::new(0),
             printed: OnceLock::new(),
         };
         views.site_values = (site.config.languages.iter())
@@ -218,48 +226,46 @@ impl<'a> Views<'a> {
         )
     }
 
-    /// Takes the summaries of an earlier build whose keys are unchanged: lists and the print
-    /// page show every page's summary, and making them is most of the work of a rebuild that
-    /// changed one page's metadata.
-    pub(super) fn reuse_summaries(&self, previous: &Summaries, keys: &CacheKeys) {
-        for (id, page) in self.site.pages.iter().enumerate() {
-            if let Some((key, summary)) = previous.get(&page.path)
-                && *key == keys.summary(id, page.lang())
-            {
-                let _ = self.summaries[id].set(summary.clone());
-            }
-        }
+    /// Lets this build take the summaries of an earlier one, `keys` being each page's summary
+    /// key: lists and the print page show every page's summary, and making them is most of the
+    /// work of a rebuild that changed one page's metadata. Taken when first shown, so that a
+    /// rebuild that shows none (a body edit) does not look them up.
+    pub(super) fn reuse_summaries(&mut self, previous: Summaries, keys: Vec<u64>) {
+        self.previous_summaries = previous;
+        self.summary_keys = keys;
     }
 
-    /// Keeps the summaries this build made or reused for the next one. In place: most of them
-    /// are already kept, and a map made anew would copy every page's path on every rebuild.
-    pub(super) fn keep_summaries(&self, kept: &mut Summaries, keys: &CacheKeys) {
-        let mut made = 0;
-        for (id, page) in self.site.pages.iter().enumerate() {
-            let Some(summary) = self.summaries[id].get() else {
-                continue;
-            };
-            made += 1;
-            let entry = (keys.summary(id, page.lang()), summary.clone());
-            match kept.get_mut(&page.path) {
-                Some(old) => *old = entry,
-                None => drop(kept.insert(page.path.clone(), entry)),
+    /// The summaries to offer the next build: the earlier ones and those this build made.
+    pub(super) fn kept_summaries(&mut self) -> Summaries {
+        let mut kept = std::mem::take(&mut self.previous_summaries);
+        if *self.summaries_made.get_mut() == 0 {
+            return kept;
+        }
+        for (summary, key) in self.summaries.iter().zip(&self.summary_keys) {
+            if let Some(summary) = summary.get() {
+                kept.entry(*key).or_insert_with(|| summary.clone());
             }
         }
-        if kept.len() > made {
-            // Some are of pages that are gone or no longer listed.
-            let listed: HashSet<&str> = (self.site.pages.iter().enumerate())
-                .filter(|(id, _)| self.summaries[*id].get().is_some())
-                .map(|(_, page)| page.path.as_str())
-                .collect();
-            kept.retain(|path, _| listed.contains(path.as_str()));
+        // Every edit leaves the summary of the page's old version behind: forget those once
+        // they add up.
+        if kept.len() > self.summaries.len() + self.summaries.len() / 8 + 16 {
+            let current: HashSet<u64> = self.summary_keys.iter().copied().collect();
+            kept.retain(|key, _| current.contains(key));
         }
+        kept
     }
 
     /// [`Self::page_summary`] as a template value, made once per page.
     pub(super) fn summary_value(&self, id: PageId) -> TeraValue {
         self.summaries[id]
-            .get_or_init(|| TeraValue::from_serializable(&self.page_summary(id)))
+            .get_or_init(|| {
+                let key = self.summary_keys.get(id);
+                if let Some(summary) = key.and_then(|k| self.previous_summaries.get(k)) {
+                    return summary.clone();
+                }
+                self.summaries_made.fetch_add(1, Ordering::Relaxed);
+                TeraValue::from_serializable(&self.page_summary(id))
+            })
             .clone()
     }
 
