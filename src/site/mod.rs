@@ -1,21 +1,26 @@
 //! Model: the Site built from validated pages: URLs, translations, collections, taxonomy terms,
 //! ordering. Pages refer to each other by index, never by copy.
 
-use crate::config::{Config, Field, FieldType};
+mod cache;
+mod terms;
+mod translations;
+
+pub use cache::Cache;
+pub use translations::missing_translations;
+
+use crate::config::{Config, Field};
 use crate::content::SourcePage;
 use crate::diagnostics::Diagnostic;
 use crate::markdown::Rendered;
 use crate::schema::{self, Checked, Date, Value};
-use crate::slug::{slugify, term_slugs};
+use crate::slug::slugify;
+use cache::{Linked, Validated};
 use rayon::prelude::*;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
-
-mod cache;
-
-pub use cache::Cache;
-use cache::{Linked, PageTerms, Validated};
+use terms::{collect_terms, page_terms};
+use translations::link_translations;
 
 pub type PageId = usize;
 
@@ -359,277 +364,6 @@ fn check_unique_paths(pages: &[Page], config: &Config, diagnostics: &mut Vec<Dia
     }
 }
 
-/// Files with the same folder and stem are translations of each other.
-fn link_translations(pages: &mut [Page], config: &Config, diagnostics: &mut Vec<Diagnostic>) {
-    let group_of = |id: PageId| {
-        (
-            pages[id].source.dir.as_str(),
-            pages[id].source.stem.as_str(),
-        )
-    };
-    // Stable, so that each group keeps the order of `pages`; loading sorted the files by path,
-    // so the pages are mostly in this order already.
-    let mut ids: Vec<PageId> = (0..pages.len()).collect();
-    ids.sort_by(|&a, &b| group_of(a).cmp(&group_of(b)));
-    let closed_fields = closed_term_fields(config);
-    let mut translations: Vec<(PageId, Vec<PageId>)> = Vec::new();
-    for group in ids.chunk_by(|&a, &b| group_of(a) == group_of(b)) {
-        // Language -> page, sorted by language.
-        let mut by_lang: Vec<(&str, PageId)> = Vec::with_capacity(group.len());
-        for &id in group {
-            match by_lang.binary_search_by(|(lang, _)| (*lang).cmp(pages[id].lang())) {
-                Ok(first) => diagnostics.push(
-                    Diagnostic::error(
-                        &pages[id].source.file,
-                        format!(
-                            "this file and {} are both the {} version of the same page",
-                            pages[by_lang[first].1].source.file,
-                            pages[id].lang()
-                        ),
-                    )
-                    .at(&pages[id].source.text, 1, 1)
-                    .with_hint(format!(
-                        "a file without a language in its name is in the default language ({})",
-                        config.default_language
-                    )),
-                ),
-                Err(at) => by_lang.insert(at, (pages[id].lang(), id)),
-            }
-        }
-        if by_lang.len() < 2 {
-            continue;
-        }
-        check_translation_terms(pages, &by_lang, &closed_fields, config, diagnostics);
-        for &(_, id) in &by_lang {
-            let mut others: Vec<PageId> = by_lang
-                .iter()
-                .map(|&(_, o)| o)
-                .filter(|&o| o != id)
-                .collect();
-            others.sort_by_key(|&o| {
-                config
-                    .languages
-                    .iter()
-                    .position(|l| l.code == pages[o].lang())
-            });
-            translations.push((id, others));
-        }
-    }
-    for (id, others) in translations {
-        pages[id].translations = others;
-    }
-}
-
-/// For each collection, its fields that hold terms of closed taxonomies.
-fn closed_term_fields(config: &Config) -> Vec<Vec<&Field>> {
-    config
-        .collections
-        .iter()
-        .map(|collection| {
-            collection
-                .fields
-                .iter()
-                .filter(|field| {
-                    field
-                        .kind
-                        .taxonomy()
-                        .and_then(|t| config.taxonomy(t))
-                        .is_some_and(|t| t.closed)
-                })
-                .collect()
-        })
-        .collect()
-}
-
-/// A practice cannot be `green` in one language and `logistics` in another.
-fn check_translation_terms(
-    pages: &[Page],
-    by_lang: &[(&str, PageId)],
-    closed_fields: &[Vec<&Field>],
-    config: &Config,
-    diagnostics: &mut Vec<Diagnostic>,
-) {
-    let Some(&(_, original)) = by_lang
-        .iter()
-        .find(|(lang, _)| *lang == config.default_language)
-        .or_else(|| by_lang.first())
-    else {
-        return;
-    };
-    let Some(fields) = pages[original].collection.map(|c| &closed_fields[c]) else {
-        return;
-    };
-    for field in fields {
-        let expected = pages[original].checked.fields.get(&field.name);
-        for id in by_lang
-            .iter()
-            .map(|&(_, id)| id)
-            .filter(|&id| id != original)
-        {
-            let found = pages[id].checked.fields.get(&field.name);
-            if found != expected {
-                let show = |v: Option<&Value>| v.map_or("nothing".to_string(), display_value);
-                let page = &pages[id];
-                let (line, column) = page.source.positions.of(&field.name).unwrap_or((1, 1));
-                diagnostics.push(
-                    Diagnostic::error(
-                        &page.source.file,
-                        format!(
-                            "`{}` is {} here but {} in {}",
-                            field.name,
-                            show(found),
-                            show(expected),
-                            pages[original].source.file
-                        ),
-                    )
-                    .at(&page.source.text, line, column)
-                    .with_hint(
-                        "translations share their closed-taxonomy terms: make both files agree",
-                    ),
-                );
-            }
-        }
-    }
-}
-
-fn display_value(value: &Value) -> String {
-    match value {
-        Value::Text(s) | Value::Term(s) => format!("\"{s}\""),
-        Value::List(items) => format!(
-            "[{}]",
-            items
-                .iter()
-                .map(display_value)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        Value::Date(d) => d.to_string(),
-        Value::Integer(n) => n.to_string(),
-        Value::Number(n) => n.to_string(),
-        Value::Boolean(b) => b.to_string(),
-        Value::Metric(m) => format!("{} {}", m.name, m.value),
-    }
-}
-
-/// The terms a page of `collection` carries: from its term fields, or from its date for derived
-/// taxonomies such as `year`.
-fn page_terms(config: &Config, collection: Option<usize>, checked: &Checked) -> PageTerms {
-    let mut terms = Vec::new();
-    for (t_index, taxonomy) in config.taxonomies.iter().enumerate() {
-        if let Some(from) = &taxonomy.from {
-            if let Some(date) = checked.fields.get(from).and_then(Value::as_date) {
-                terms.push((t_index, date.year.to_string()));
-            }
-            continue;
-        }
-        let Some(collection) = collection.map(|c| &config.collections[c]) else {
-            continue;
-        };
-        for field in collection
-            .fields
-            .iter()
-            .filter(|f| f.kind.taxonomy() == Some(taxonomy.key.as_str()))
-        {
-            match (checked.fields.get(&field.name), &field.kind) {
-                (Some(Value::Term(t)), FieldType::Term(_)) => terms.push((t_index, t.clone())),
-                (Some(Value::List(items)), FieldType::List(_)) => terms.extend(
-                    items
-                        .iter()
-                        .filter_map(Value::as_text)
-                        .map(|t| (t_index, t.to_string())),
-                ),
-                _ => {}
-            }
-        }
-    }
-    // A term written twice in a row (in a taxonomy) counts once.
-    terms.dedup();
-    terms
-}
-
-fn collect_terms(
-    config: &Config,
-    pages: &mut [Page],
-    page_terms: &[&[(usize, String)]],
-    newest_first: &[u32],
-) -> Vec<TaxonomyTerms> {
-    // Taxonomy -> language -> term -> pages, in the order of `pages`: each page's terms read once.
-    let mut members: Vec<Vec<BTreeMap<&str, Vec<PageId>>>> =
-        vec![vec![BTreeMap::new(); config.languages.len()]; config.taxonomies.len()];
-    for (l_index, lang) in config.languages.iter().enumerate() {
-        for id in (0..pages.len()).filter(|&id| pages[id].lang() == lang.code) {
-            for (t_index, term) in page_terms[id] {
-                members[*t_index][l_index].entry(term).or_default().push(id);
-            }
-        }
-    }
-    let mut all = Vec::new();
-    for (t_index, members) in members.into_iter().enumerate() {
-        let mut by_language = BTreeMap::new();
-        for (lang, members) in config.languages.iter().zip(members) {
-            let mut terms = language_terms(config, members, t_index, &lang.code);
-            for (term_index, term) in terms.iter_mut().enumerate() {
-                term.pages.sort_by_key(|&id| newest_first[id]);
-                for &id in &term.pages {
-                    pages[id].terms.push((t_index, term_index));
-                }
-            }
-            by_language.insert(lang.code.clone(), terms);
-        }
-        all.push(TaxonomyTerms {
-            taxonomy: t_index,
-            by_language,
-        });
-    }
-    all
-}
-
-/// A taxonomy's terms in one language, from its `members`: term -> pages.
-fn language_terms(
-    config: &Config,
-    mut members: BTreeMap<&str, Vec<PageId>>,
-    t_index: usize,
-    lang: &str,
-) -> Vec<Term> {
-    let taxonomy = &config.taxonomies[t_index];
-    let prefix = format!(
-        "{}{}/",
-        config.language_prefix(lang),
-        slugify(&taxonomy.key)
-    );
-    if taxonomy.closed {
-        return taxonomy
-            .terms
-            .iter()
-            .map(|d| Term {
-                key: d.key.clone(),
-                name: d.name.get(lang, &config.default_language).to_string(),
-                description: d
-                    .description
-                    .as_ref()
-                    .map(|x| x.get(lang, &config.default_language).to_string()),
-                path: format!("{prefix}{}/", slugify(&d.key)),
-                pages: members.remove(d.key.as_str()).unwrap_or_default(),
-            })
-            .collect();
-    }
-    let slugs = term_slugs(members.keys().copied());
-    let mut open: Vec<Term> = members
-        .into_iter()
-        .map(|(key, ids)| Term {
-            path: format!("{prefix}{}/", slugs[key]),
-            name: key.to_string(),
-            description: None,
-            key: key.to_string(),
-            pages: ids,
-        })
-        .collect();
-    if taxonomy.from.is_some() {
-        open.reverse(); // years: newest first
-    }
-    open
-}
-
 /// Each page's place in the newest-first order: newest first, then by title, then by path.
 /// Pages equal in all three share the place of the first of them, so that a stable sort by place
 /// is the stable sort by those three.
@@ -677,28 +411,6 @@ fn link_neighbours(site: &mut Site) {
             site.pages[id].next = ids.get(position + 1).copied();
         }
     }
-}
-
-/// An `info` for every page that lacks a version in one of the site's languages.
-pub fn missing_translations(site: &Site) -> Vec<Diagnostic> {
-    let mut found = Vec::new();
-    for page in &site.pages {
-        for lang in &site.config.languages {
-            let translated = page.lang() == lang.code
-                || page
-                    .translations
-                    .iter()
-                    .any(|&t| site.pages[t].lang() == lang.code);
-            if !translated {
-                let expected = format!("{}.{}.md", page.source.stem, lang.code);
-                found.push(
-                    Diagnostic::info(&page.source.file, format!("no {} version", lang.name))
-                        .with_hint(format!("add {expected} beside this file to translate it")),
-                );
-            }
-        }
-    }
-    found
 }
 
 /// The first `limit` characters of `text`, cut at a word or sentence boundary, with an ellipsis.
