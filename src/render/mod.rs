@@ -87,7 +87,8 @@ pub struct RenderCache {
     /// holds them: a print page is tens of megabytes at 10,000 practices, and fresh memory takes
     /// longer to map than the page takes to copy.
     spare: Vec<Bytes>,
-    summaries: views::Summaries,
+    /// Summaries and other values made per page (`views::Kept`).
+    kept: views::KeptValues,
 }
 
 /// Renders every page of the site.
@@ -102,7 +103,7 @@ pub fn render_site(
     // Without a cache there is nothing to look up or keep: no keys to compute.
     let mut keys = cache.as_ref().map(|_| CacheKeys::new(&views));
     if let (Some(keys), Some(cache)) = (&keys, cache.as_deref_mut()) {
-        views.reuse_summaries(std::mem::take(&mut cache.summaries), keys.summaries(site));
+        views.reuse(std::mem::take(&mut cache.kept), keys.summaries(site));
     }
     let mut jobs: Vec<Job> = Vec::new();
     for lang in &site.config.languages {
@@ -151,10 +152,10 @@ pub fn render_site(
     if let Some(RenderCache {
         outputs: cache,
         spare: spares,
-        summaries,
+        kept,
     }) = cache
     {
-        *summaries = views.kept_summaries();
+        *kept = views.kept();
         *spares = spare
             .into_inner()
             .unwrap_or_else(std::sync::PoisonError::into_inner);

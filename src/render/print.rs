@@ -63,7 +63,13 @@ impl<'a> Views<'a> {
         let article = self.printed.get().and_then(|p| p.get(page_path));
         let printed = match (article, articles) {
             (None, _) => TeraValue::safe_string(""),
-            (Some(_), false) => TeraValue::safe_string(&placeholder(page_path)),
+            // The skeleton's entries stay as they were while the summary does: kept as it is.
+            (Some(_), false) => {
+                return self.print_items.get(id, || {
+                    let printed = TeraValue::safe_string(&placeholder(page_path));
+                    with_entry(self.summary_value(id), "printed", printed)
+                });
+            }
             (Some(article), true) => TeraValue::safe_string(&String::from_utf8_lossy(article)),
         };
         with_entry(self.summary_value(id), "printed", printed)

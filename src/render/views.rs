@@ -19,8 +19,75 @@ pub(super) fn with_entry(view: TeraValue, key: &'static str, value: TeraValue) -
     TeraValue::from(map)
 }
 
-/// Pages' summaries as template values, by [`super::keys::CacheKeys::summaries`].
-pub(super) type Summaries = HashMap<u64, TeraValue>;
+/// Template values made per page, taken from an earlier build when their key is unchanged:
+/// lists and the print page show every page, and making these values is most of the work of a
+/// rebuild that changed one page's metadata. Taken when first shown, so that a rebuild that shows
+/// none (a body edit) does not look them up.
+#[derive(Default)]
+pub(super) struct Kept {
+    values: Vec<OnceLock<TeraValue>>,
+    /// Each page's key ([`super::keys::CacheKeys::summaries`]), and the earlier values by key.
+    keys: Vec<u64>,
+    previous: HashMap<u64, TeraValue>,
+    /// How many values this build made rather than took.
+    made: AtomicUsize,
+}
+
+impl Kept {
+    fn new(pages: usize) -> Self {
+        Kept {
+            values: (0..pages).map(|_| OnceLock::new()).collect(),
+            ..Kept::default()
+        }
+    }
+
+    /// Lets this build take the values of an earlier one: `keys` are this build's, per page.
+    fn reuse(&mut self, previous: HashMap<u64, TeraValue>, keys: Vec<u64>) {
+        self.previous = previous;
+        self.keys = keys;
+    }
+
+    /// The value of page `id`: this build's, an earlier build's, or `make`'s.
+    pub(super) fn get(&self, id: PageId, make: impl FnOnce() -> TeraValue) -> TeraValue {
+        self.values[id]
+            .get_or_init(|| {
+                let key = self.keys.get(id);
+                if let Some(value) = key.and_then(|k| self.previous.get(k)) {
+                    return value.clone();
+                }
+                self.made.fetch_add(1, Ordering::Relaxed);
+                make()
+            })
+            .clone()
+    }
+
+    /// The values to offer the next build: the earlier ones and those this build made.
+    fn kept(&mut self) -> HashMap<u64, TeraValue> {
+        let mut kept = std::mem::take(&mut self.previous);
+        if *self.made.get_mut() == 0 {
+            return kept;
+        }
+        for (value, key) in self.values.iter().zip(&self.keys) {
+            if let Some(value) = value.get() {
+                kept.entry(*key).or_insert_with(|| value.clone());
+            }
+        }
+        // Every edit leaves the value of the page's old version behind: forget those once they
+        // add up.
+        if kept.len() > self.values.len() + self.values.len() / 8 + 16 {
+            let current: HashSet<u64> = self.keys.iter().copied().collect();
+            kept.retain(|key, _| current.contains(key));
+        }
+        kept
+    }
+}
+
+/// What serve keeps of [`Kept`] values from one rebuild to the next.
+#[derive(Default)]
+pub(super) struct KeptValues {
+    summaries: HashMap<u64, TeraValue>,
+    print_items: HashMap<u64, TeraValue>,
+}
 
 /// Builds the template context values from the site model.
 pub(super) struct Views<'a> {
@@ -35,12 +102,9 @@ pub(super) struct Views<'a> {
     strings: BTreeMap<String, TeraValue>,
     /// Each page's summary as a template value, made when first needed (a page is listed on its
     /// collection's and each of its terms' pages).
-    summaries: Vec<OnceLock<TeraValue>>,
-    /// Each page's summary key, and the summaries of earlier builds by key (serve only).
-    summary_keys: Vec<u64>,
-    previous_summaries: Summaries,
-    /// How many summaries this build made rather than reused.
-    summaries_made: AtomicUsize,
+    summaries: Kept,
+    /// Each page's entry of the print page's skeleton: its summary and its placeholder.
+    pub(super) print_items: Kept,
     /// The print version's article of each page, rendered before the print pages.
     pub(super) printed: OnceLock<HashMap<String, Bytes>>,
 }
@@ -54,10 +118,8 @@ impl<'a> Views<'a> {
             options,
             site_values: BTreeMap::new(),
             strings: BTreeMap::new(),
-            summaries: (0..site.pages.len()).map(|_| OnceLock::new()).collect(),
-            summary_keys: Vec::new(),
-            previous_summaries: Summaries::new(),
-            summaries_made: AtomicUsize::new(0),
+            summaries: Kept::new(site.pages.len()),
+            print_items: Kept::new(site.pages.len()),
             printed: OnceLock::new(),
         };
         views.site_values = (site.config.languages.iter())
@@ -226,47 +288,25 @@ impl<'a> Views<'a> {
         )
     }
 
-    /// Lets this build take the summaries of an earlier one, `keys` being each page's summary
-    /// key: lists and the print page show every page's summary, and making them is most of the
-    /// work of a rebuild that changed one page's metadata. Taken when first shown, so that a
-    /// rebuild that shows none (a body edit) does not look them up.
-    pub(super) fn reuse_summaries(&mut self, previous: Summaries, keys: Vec<u64>) {
-        self.previous_summaries = previous;
-        self.summary_keys = keys;
+    /// Lets this build take the values of an earlier one whose keys (`keys`, per page) are
+    /// unchanged.
+    pub(super) fn reuse(&mut self, previous: KeptValues, keys: Vec<u64>) {
+        self.summaries.reuse(previous.summaries, keys.clone());
+        self.print_items.reuse(previous.print_items, keys);
     }
 
-    /// The summaries to offer the next build: the earlier ones and those this build made.
-    pub(super) fn kept_summaries(&mut self) -> Summaries {
-        let mut kept = std::mem::take(&mut self.previous_summaries);
-        if *self.summaries_made.get_mut() == 0 {
-            return kept;
+    /// The values to offer the next build.
+    pub(super) fn kept(&mut self) -> KeptValues {
+        KeptValues {
+            summaries: self.summaries.kept(),
+            print_items: self.print_items.kept(),
         }
-        for (summary, key) in self.summaries.iter().zip(&self.summary_keys) {
-            if let Some(summary) = summary.get() {
-                kept.entry(*key).or_insert_with(|| summary.clone());
-            }
-        }
-        // Every edit leaves the summary of the page's old version behind: forget those once
-        // they add up.
-        if kept.len() > self.summaries.len() + self.summaries.len() / 8 + 16 {
-            let current: HashSet<u64> = self.summary_keys.iter().copied().collect();
-            kept.retain(|key, _| current.contains(key));
-        }
-        kept
     }
 
     /// [`Self::page_summary`] as a template value, made once per page.
     pub(super) fn summary_value(&self, id: PageId) -> TeraValue {
-        self.summaries[id]
-            .get_or_init(|| {
-                let key = self.summary_keys.get(id);
-                if let Some(summary) = key.and_then(|k| self.previous_summaries.get(k)) {
-                    return summary.clone();
-                }
-                self.summaries_made.fetch_add(1, Ordering::Relaxed);
-                TeraValue::from_serializable(&self.page_summary(id))
-            })
-            .clone()
+        self.summaries
+            .get(id, || TeraValue::from_serializable(&self.page_summary(id)))
     }
 
     /// A page for lists: everything but its content.
