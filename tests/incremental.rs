@@ -18,6 +18,14 @@ fn files(rendered: Option<casebook::Rendered>) -> Vec<(String, Vec<u8>)> {
     files
 }
 
+/// An edit that writes `to` in place of `from` in the file at `path`.
+fn replace<'a>(site: &'a Fixture, path: &'a str, from: &'a str, to: &'a str) -> Box<dyn Fn() + 'a> {
+    Box::new(move || {
+        let text = std::fs::read_to_string(site.root().join(path)).unwrap();
+        site.write(path, &text.replace(from, to));
+    })
+}
+
 #[test]
 fn a_cached_rebuild_equals_a_fresh_build_after_each_edit() {
     let site = Fixture::copy("basic");
@@ -48,31 +56,21 @@ fn a_cached_rebuild_equals_a_fresh_build_after_each_edit() {
         ),
         (
             "a title",
-            Box::new(|| {
-                site.write(
-                    practice,
-                    &read(practice).replace("title: 统仓共配", "title: 统仓共配（修订）"),
-                );
-            }),
+            replace(
+                &site,
+                practice,
+                "title: 统仓共配",
+                "title: 统仓共配（修订）",
+            ),
         ),
         // Lists show each page's aspect by name: every summary changes with it.
         (
             "the name of an aspect in site.yaml",
-            Box::new(|| {
-                site.write(
-                    "site.yaml",
-                    &read("site.yaml").replace("zh: 物流,", "zh: 物流配送,"),
-                );
-            }),
+            replace(&site, "site.yaml", "zh: 物流,", "zh: 物流配送,"),
         ),
         (
             "a heading another page links to",
-            Box::new(|| {
-                site.write(
-                    practice,
-                    &read(practice).replace("## 做法", "## 做法\n\n## 新小节"),
-                );
-            }),
+            replace(&site, practice, "## 做法", "## 做法\n\n## 新小节"),
         ),
         (
             "a new page",
@@ -93,65 +91,41 @@ fn a_cached_rebuild_equals_a_fresh_build_after_each_edit() {
         // that depends on it and is not rendered again shows.
         (
             "a date that moves a page in the lists",
-            Box::new(|| {
-                let path = "content/practices/older-green.zh.md";
-                site.write(path, &read(path).replace("2021-03-01", "2023-06-01"));
-            }),
+            replace(
+                &site,
+                "content/practices/older-green.zh.md",
+                "2021-03-01",
+                "2023-06-01",
+            ),
         ),
         (
             "a summary",
-            Box::new(|| {
-                site.write(
-                    summarized,
-                    &read(summarized).replace("冷链的做法。", "冷链的新做法。"),
-                );
-            }),
+            replace(&site, summarized, "冷链的做法。", "冷链的新做法。"),
         ),
         (
             "the first paragraph of a page without a summary",
-            Box::new(|| {
-                site.write(
-                    practice,
-                    &read(practice).replace("统仓共配的做法。", "统仓共配的新做法。"),
-                );
-            }),
+            replace(&site, practice, "统仓共配的做法。", "统仓共配的新做法。"),
         ),
         (
             "an aspect",
-            Box::new(|| {
-                site.write(
-                    practice,
-                    &read(practice).replace("aspect: logistics", "aspect: trade"),
-                );
-            }),
+            replace(&site, practice, "aspect: logistics", "aspect: trade"),
         ),
         (
             "a tag another page has",
-            Box::new(|| {
-                site.write(
-                    practice,
-                    &read(practice).replace("tags: [物流]", "tags: [物流, 冷链]"),
-                );
-            }),
+            replace(&site, practice, "tags: [物流]", "tags: [物流, 冷链]"),
         ),
         (
             "a region",
-            Box::new(|| {
-                site.write(
-                    summarized,
-                    &read(summarized).replace("region: 江苏省", "region: 浙江省"),
-                );
-            }),
+            replace(&site, summarized, "region: 江苏省", "region: 浙江省"),
         ),
         (
             "the title of a page outside the collections",
-            Box::new(|| {
-                let about = "content/about.zh.md";
-                site.write(
-                    about,
-                    &read(about).replace("title: 关于", "title: 关于我们"),
-                );
-            }),
+            replace(
+                &site,
+                "content/about.zh.md",
+                "title: 关于",
+                "title: 关于我们",
+            ),
         ),
         (
             "a new translation",
@@ -209,12 +183,7 @@ fn a_cached_rebuild_equals_a_fresh_build_after_each_edit() {
         ),
         (
             "site.yaml",
-            Box::new(|| {
-                site.write(
-                    "site.yaml",
-                    &read("site.yaml").replace("测试案例集", "测试案例集（二）"),
-                );
-            }),
+            replace(&site, "site.yaml", "测试案例集", "测试案例集（二）"),
         ),
         (
             "a removed page",
@@ -224,13 +193,12 @@ fn a_cached_rebuild_equals_a_fresh_build_after_each_edit() {
         ),
         (
             "a draft made public",
-            Box::new(|| {
-                site.write(
-                    "content/practices/unfinished.zh.md",
-                    &read("content/practices/unfinished.zh.md")
-                        .replace("draft: true", "draft: false"),
-                );
-            }),
+            replace(
+                &site,
+                "content/practices/unfinished.zh.md",
+                "draft: true",
+                "draft: false",
+            ),
         ),
     ];
     for (what, edit) in edits {
