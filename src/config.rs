@@ -63,6 +63,8 @@ struct RawConfig {
     taxonomies: serde_yaml::Mapping,
     #[serde(default)]
     extra: serde_yaml::Mapping,
+    #[serde(default)]
+    ignore: Vec<String>,
 }
 
 fn default_theme() -> String {
@@ -83,6 +85,8 @@ pub struct Config {
     /// In declared order.
     pub taxonomies: Vec<Taxonomy>,
     pub extra: serde_json::Value,
+    /// Files and folders under `content/` that are neither pages nor published.
+    pub ignore: crate::content::Ignore,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -400,6 +404,7 @@ pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
         collections,
         taxonomies,
         extra: serde_json::to_value(&raw.extra).unwrap_or(serde_json::Value::Null),
+        ignore: crate::content::Ignore::new(raw.ignore.iter().map(String::as_str)),
     })
 }
 

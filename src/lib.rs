@@ -115,6 +115,8 @@ impl Report {
 pub struct Rendered {
     pub site: site::Site,
     pub files: Vec<render::OutputFile>,
+    /// The assets, copied from the content folder as they are.
+    pub copied: Vec<render::CopiedFile>,
     pub manifest: manifest::Manifest,
 }
 
@@ -141,7 +143,7 @@ pub fn render_cached(
             format!("{base_url}/")
         };
     }
-    let (sources, mut diagnostics) = content::load_cached(&options.root, &config, cache);
+    let (sources, assets, mut diagnostics) = content::load_cached(&options.root, &config, cache);
     let theme = theme::load(&options.root, &config.theme);
     timer.done("load");
     let (mut site, found) = site::build_cached(
@@ -150,6 +152,9 @@ pub fn render_cached(
         options.drafts,
         cache.keep.then_some(&mut cache.model),
     );
+    diagnostics.extend(found);
+    let (assets, found) = site::Assets::new(assets);
+    site.assets = assets;
     diagnostics.extend(found);
     timer.done("model");
     // A link to a file that has errors of its own is not reported again as broken.
@@ -222,16 +227,39 @@ pub fn render_cached(
     if diagnostics.iter().any(Diagnostic::is_error) {
         return (None, finish(diagnostics));
     }
-    // Static files first, so that a generated page of the same name wins.
-    let mut all: Vec<render::OutputFile> = theme
-        .static_files
-        .iter()
-        .map(|(path, file)| render::OutputFile {
-            path: path.clone(),
-            bytes: file.bytes.clone().into(),
-        })
-        .filter(|s| !files.iter().any(|f| f.path == s.path))
+    let taken: std::collections::HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    let (mut redirects, found) = render::alias_pages(&site, &taken);
+    drop(taken);
+    diagnostics.extend(found);
+    files.append(&mut redirects);
+    let (copied, found) = copied_assets(&site, &files, options.serve_mode);
+    diagnostics.extend(found);
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return (None, finish(diagnostics));
+    }
+    // A generated page or an asset of the same name wins over a static file.
+    let generated: std::collections::HashSet<&str> = (files.iter().map(|f| f.path.as_str()))
+        .chain(copied.iter().map(|c| c.path.as_str()))
         .collect();
+    let mut all: Vec<render::OutputFile> = Vec::with_capacity(theme.static_files.len());
+    for (path, file) in &theme.static_files {
+        if !generated.contains(path.as_str()) {
+            all.push(render::OutputFile {
+                path: path.clone(),
+                bytes: file.bytes.clone().into(),
+            });
+        } else if !file.display.starts_with('<') {
+            // Only a site's or a theme's own file: the built-in theme's are meant to yield.
+            diagnostics.push(
+                Diagnostic::warning(
+                    &file.display,
+                    format!("this static file is replaced by the site's own /{path}"),
+                )
+                .with_hint("rename or remove one of the two; the page or the file under content/ is what gets published"),
+            );
+        }
+    }
+    drop(generated);
     all.append(&mut files);
     if !options.no_search {
         all.extend(search::build_cached(
@@ -245,7 +273,7 @@ pub fn render_cached(
     let manifest = if options.serve_mode {
         manifest::Manifest::default()
     } else {
-        manifest::build(&all, &manifest::inputs(&options.root, &theme))
+        manifest::build(&all, &copied, &manifest::inputs(&options.root, &theme))
     };
     timer.done("manifest");
     if options.manifest.is_none() && !options.serve_mode {
@@ -258,10 +286,59 @@ pub fn render_cached(
         Some(Rendered {
             site,
             files: all,
+            copied,
             manifest,
         }),
         finish(diagnostics),
     )
+}
+
+/// The assets to copy into the output, hashed (but in serve mode, which publishes nothing). An
+/// asset where the site generates a file is an error at the asset.
+fn copied_assets(
+    site: &site::Site,
+    generated: &[render::OutputFile],
+    serve_mode: bool,
+) -> (Vec<render::CopiedFile>, Vec<Diagnostic>) {
+    let generated: std::collections::HashSet<&str> =
+        generated.iter().map(|f| f.path.as_str()).collect();
+    let hashed: Vec<Result<render::CopiedFile, Diagnostic>> = site
+        .assets
+        .list
+        .par_iter()
+        .map(|asset| {
+            let file = &asset.source.file;
+            if generated.contains(asset.path.as_str()) || asset.path == manifest::FILE_NAME {
+                return Err(Diagnostic::error(
+                    file,
+                    format!("this file would replace the generated /{}", asset.path),
+                )
+                .with_hint("rename or move the file"));
+            }
+            let sha256 = if serve_mode {
+                String::new()
+            } else {
+                manifest::sha256_of_file(&asset.source.path)
+                    .map_err(|e| Diagnostic::error(file, format!("cannot read: {e}")))?
+            };
+            Ok(render::CopiedFile {
+                path: asset.path.clone(),
+                source: asset.source.path.clone(),
+                input: file.clone(),
+                size: asset.source.size,
+                sha256,
+            })
+        })
+        .collect();
+    let mut copied = Vec::with_capacity(hashed.len());
+    let mut diagnostics = Vec::new();
+    for result in hashed {
+        match result {
+            Ok(c) => copied.push(c),
+            Err(d) => diagnostics.push(d),
+        }
+    }
+    (copied, diagnostics)
 }
 
 fn finish(mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
@@ -280,13 +357,18 @@ fn render_markdown(
     let by_path = &site.by_content_path;
     let pages = &site.pages;
     let resolve = |content_path: &str| by_path.get(content_path).map(|&id| pages[id].path.clone());
+    let assets = &site.assets;
+    let asset = |content_path: &str| {
+        let published = assets.get(content_path)?;
+        Some((published.path.clone(), published.source.dimensions))
+    };
     // A page's HTML depends on its body, its own URL and where every other page lives.
     let mut targets: Vec<(&str, &str)> = pages
         .iter()
         .map(|p| (p.source.content_path.as_str(), p.path.as_str()))
         .collect();
     targets.sort_unstable();
-    let targets_key = cache::key(&targets);
+    let targets_key = cache::key((&targets, assets.key));
     let markdown_cache = &cache.markdown;
     let rendered: Vec<(u64, Arc<markdown::Rendered>, bool)> = pages
         .par_iter()
@@ -307,6 +389,7 @@ fn render_markdown(
                 dir: &page.source.dir,
                 root: &root,
                 resolve: &resolve,
+                asset: &asset,
             };
             let fresh = markdown::Rendered {
                 key,
@@ -345,10 +428,19 @@ fn render_markdown(
             } else {
                 format!("links to {}, which does not exist", broken.resolved)
             };
-            diagnostics.push(at(Diagnostic::error(&page.source.file, why), broken.offset).with_hint(format!(
-                "link destinations are relative to this file (content/{}); check the file name and its language suffix",
-                page.source.content_path
-            )));
+            let hint = if broken.resolved.ends_with(".md") {
+                format!(
+                    "link destinations are relative to this file (content/{}); check the file name and its language suffix",
+                    page.source.content_path
+                )
+            } else {
+                format!(
+                    "images and attachments are found relative to this file (content/{}) and published beside it; put the file there or correct the path",
+                    page.source.content_path
+                )
+            };
+            diagnostics
+                .push(at(Diagnostic::error(&page.source.file, why), broken.offset).with_hint(hint));
         }
         for link in &page.rendered.links {
             let Some(fragment) = link.fragment.as_deref().map(markdown::percent_decode) else {
@@ -429,7 +521,12 @@ pub fn build(options: &BuildOptions) -> Report {
         pages: rendered.site.pages.len(),
         ..Report::default()
     };
-    let written = output::write(&output, &rendered.files, &rendered.manifest);
+    let written = output::write(
+        &output,
+        &rendered.files,
+        &rendered.copied,
+        &rendered.manifest,
+    );
     timer.done("write");
     match written {
         Ok(written) => {

@@ -1,7 +1,7 @@
 //! The build manifest: every output file with its size and SHA-256, and every input with its
 //! hash, so that two builds can be compared and a published tree checked against what was built.
 
-use crate::render::OutputFile;
+use crate::render::{CopiedFile, OutputFile};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -33,14 +33,35 @@ pub struct InputEntry {
 }
 
 pub fn sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&Sha256::digest(bytes))
 }
 
-/// The manifest of a build's files and inputs (`(path, bytes)`, in any order).
-pub fn build(files: &[OutputFile], inputs: &[(String, Vec<u8>)]) -> Manifest {
+/// The SHA-256 of a file, read a block at a time.
+pub fn sha256_of_file(path: &std::path::Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0; 64 * 1024];
+    loop {
+        let n = file.read(&mut buffer)?;
+        if n == 0 {
+            return Ok(hex(&hasher.finalize()));
+        }
+        hasher.update(&buffer[..n]);
+    }
+}
+
+fn hex(digest: &[u8]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The manifest of a build's files, those it copied (hashed already) and its inputs (`(path,
+/// bytes)`, in any order). A copied file is an input too, under its path in the site.
+pub fn build(
+    files: &[OutputFile],
+    copied: &[CopiedFile],
+    inputs: &[(String, Vec<u8>)],
+) -> Manifest {
     // Hashing is a third of a build's instructions when done on one core: spread it.
     let mut files: Vec<FileEntry> = files
         .par_iter()
@@ -51,6 +72,11 @@ pub fn build(files: &[OutputFile], inputs: &[(String, Vec<u8>)]) -> Manifest {
             sha256: sha256(&f.bytes),
         })
         .collect();
+    files.extend(copied.iter().map(|c| FileEntry {
+        path: c.path.clone(),
+        size: c.size,
+        sha256: c.sha256.clone(),
+    }));
     files.sort_by(|a, b| a.path.cmp(&b.path));
     let mut inputs: Vec<InputEntry> = inputs
         .par_iter()
@@ -59,6 +85,11 @@ pub fn build(files: &[OutputFile], inputs: &[(String, Vec<u8>)]) -> Manifest {
             sha256: sha256(bytes),
         })
         .collect();
+    // The source of a copied file, by the digest of what was copied.
+    inputs.extend(copied.iter().map(|c| InputEntry {
+        path: c.input.clone(),
+        sha256: c.sha256.clone(),
+    }));
     inputs.sort_by(|a, b| a.path.cmp(&b.path));
     inputs.dedup_by(|a, b| a.path == b.path);
     Manifest {
@@ -121,8 +152,9 @@ pub fn verify(dir: &Path, manifest: &Manifest) -> std::io::Result<Differences> {
     Ok(differences)
 }
 
-/// The files a build reads, with their bytes: `site.yaml`, everything under `content/`,
-/// `templates/`, `static/` and the theme's folder (or the built-in theme).
+/// The files a build reads, with their bytes: `site.yaml`, the Markdown files under `content/`
+/// (its other files are copied, and hashed as they are), `templates/`, `static/` and the
+/// theme's folder (or the built-in theme).
 pub fn inputs(root: &Path, theme: &crate::theme::Theme) -> Vec<(String, Vec<u8>)> {
     let mut inputs = Vec::new();
     if let Ok(bytes) = std::fs::read(root.join(crate::config::CONFIG_FILE)) {
@@ -134,6 +166,7 @@ pub fn inputs(root: &Path, theme: &crate::theme::Theme) -> Vec<(String, Vec<u8>)
         .flatten()
     {
         if entry.file_type().is_file()
+            && entry.path().extension().is_some_and(|x| x == "md")
             && let Ok(bytes) = std::fs::read(entry.path())
         {
             inputs.push((crate::content::relative(root, entry.path()), bytes));
@@ -169,7 +202,7 @@ mod tests {
             file("b/c.html", "c"),
             file("d.css", "d"),
         ];
-        let manifest = build(&files, &[]);
+        let manifest = build(&files, &[], &[]);
         for f in &files {
             std::fs::create_dir_all(dir.path().join(&f.path).parent().unwrap()).unwrap();
             std::fs::write(dir.path().join(&f.path), &f.bytes).unwrap();

@@ -58,7 +58,16 @@ pub struct LinkContext<'a> {
     pub root: &'a str,
     /// Finds the URL path of the page at a path under `content/`.
     pub resolve: &'a (dyn Fn(&str) -> Option<String> + Sync),
+    /// Finds the published path of the asset at a path under `content/`, with its dimensions
+    /// when it is an image.
+    pub asset: &'a (dyn Fn(&str) -> Option<PublishedAsset> + Sync),
 }
+
+/// An image's width and height in pixels.
+pub type Dimensions = (u32, u32);
+
+/// Where an asset is published (from the site root), and its dimensions when it is an image.
+pub type PublishedAsset = (String, Option<Dimensions>);
 
 pub fn options() -> Options {
     Options::ENABLE_TABLES
@@ -76,6 +85,8 @@ pub fn render_markdown(body: &str, context: &LinkContext<'_>) -> Rendered {
     let mut heading: Option<HeadingBuilder<'_>> = None;
     let mut used_ids: BTreeSet<String> = BTreeSet::new();
     let mut flat_toc: Vec<(u8, String, String)> = Vec::new();
+    // The dimensions of each image, in the order the images come.
+    let mut image_sizes: Vec<Option<(u32, u32)>> = Vec::new();
 
     for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
         let event = match event {
@@ -85,8 +96,23 @@ pub fn render_markdown(body: &str, context: &LinkContext<'_>) -> Rendered {
                 title,
                 id,
             }) => {
-                let dest_url = resolve_link(&dest_url, range.start, context, &mut rendered);
+                let (dest_url, _) = resolve_link(&dest_url, range.start, context, &mut rendered);
                 Event::Start(Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                })
+            }
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                let (dest_url, size) = resolve_link(&dest_url, range.start, context, &mut rendered);
+                image_sizes.push(size);
+                Event::Start(Tag::Image {
                     link_type,
                     dest_url,
                     title,
@@ -151,6 +177,11 @@ pub fn render_markdown(body: &str, context: &LinkContext<'_>) -> Rendered {
     rendered.anchors = used_ids;
     rendered.toc = nest_toc(&flat_toc);
     let mut html = String::with_capacity(body.len() * 3 / 2);
+    let events = if image_sizes.is_empty() {
+        events
+    } else {
+        with_image_tags(events, &image_sizes)
+    };
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
     rendered.html = html;
     rendered
@@ -240,42 +271,103 @@ fn nest_toc(flat: &[(u8, String, String)]) -> Vec<TocEntry> {
     toc
 }
 
-/// Turns a link to `other.md` into the URL of that page, relative to the current page.
+/// Images as `<img>` tags with their `width` and `height` (when the file's header gave them) and
+/// `loading="lazy"`, so that a page does not jump as its images arrive. `sizes` holds each
+/// image's dimensions in order.
+fn with_image_tags<'a>(events: Vec<Event<'a>>, sizes: &[Option<(u32, u32)>]) -> Vec<Event<'a>> {
+    let mut out = Vec::with_capacity(events.len());
+    let mut sizes = sizes.iter();
+    let mut events = events.into_iter();
+    while let Some(event) = events.next() {
+        let Event::Start(Tag::Image {
+            dest_url, title, ..
+        }) = event
+        else {
+            out.push(event);
+            continue;
+        };
+        // The alt text is the image's content as plain text; images nest (`![a ![b](c)](d)`).
+        let mut alt = String::new();
+        let mut depth = 1;
+        for inner in events.by_ref() {
+            match inner {
+                Event::Start(Tag::Image { .. }) => depth += 1,
+                Event::End(TagEnd::Image) => {
+                    depth -= 1;
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                Event::Text(t) | Event::Code(t) | Event::InlineHtml(t) => alt.push_str(&t),
+                Event::SoftBreak | Event::HardBreak => alt.push(' '),
+                _ => {}
+            }
+        }
+        let mut tag = format!(
+            "<img src=\"{}\" alt=\"{}\"",
+            escape_url(&dest_url),
+            escape_attribute(&alt)
+        );
+        if !title.is_empty() {
+            tag.push_str(&format!(" title=\"{}\"", escape_attribute(&title)));
+        }
+        if let Some((width, height)) = sizes.next().copied().flatten() {
+            tag.push_str(&format!(" width=\"{width}\" height=\"{height}\""));
+        }
+        tag.push_str(" loading=\"lazy\" />");
+        out.push(Event::InlineHtml(CowStr::from(tag)));
+    }
+    out
+}
+
+/// A URL in an attribute: what pulldown-cmark's own writer does (percent-encoding what a URL
+/// cannot hold), then HTML escaping.
+fn escape_url(url: &str) -> String {
+    let mut encoded = String::with_capacity(url.len());
+    let _ = pulldown_cmark_escape::escape_href(&mut encoded, url);
+    let mut out = String::with_capacity(encoded.len());
+    let _ = pulldown_cmark_escape::escape_html(&mut out, &encoded);
+    out
+}
+
+/// Turns a link to `other.md` into the URL of that page, and a link to an asset beside the page
+/// (an image, an attachment) into the asset's published address, relative to the current page.
+/// Returns the destination and, for an image, its dimensions.
 fn resolve_link<'a>(
     dest: &CowStr<'a>,
     offset: usize,
     context: &LinkContext<'_>,
     rendered: &mut Rendered,
-) -> CowStr<'a> {
+) -> (CowStr<'a>, Option<(u32, u32)>) {
     if let Some(fragment) = dest.strip_prefix('#') {
         rendered.links.push(InternalLink {
             target: String::new(),
             fragment: Some(fragment.to_string()),
             offset,
         });
-        return dest.clone();
+        return (dest.clone(), None);
     }
     if is_external(dest) {
         if dest.starts_with("http://") || dest.starts_with("https://") {
             rendered.external_links.push((dest.to_string(), offset));
         }
-        return dest.clone();
+        return (dest.clone(), None);
     }
     let (path, fragment) = match dest.split_once('#') {
         Some((p, f)) => (p, Some(f.to_string())),
         None => (dest.as_ref(), None),
     };
-    let decoded = percent_decode(path);
-    if !decoded.ends_with(".md") {
-        return dest.clone();
+    if !path.ends_with(".md") {
+        return resolve_asset(dest, context, offset, rendered);
     }
+    let decoded = percent_decode(path);
     let Some(target) = join_content_path(context.dir, &decoded) else {
         rendered.broken_links.push(BrokenLink {
             destination: dest.to_string(),
             resolved: decoded.clone(),
             offset,
         });
-        return dest.clone();
+        return (dest.clone(), None);
     };
     match (context.resolve)(&target) {
         Some(url_path) => {
@@ -292,7 +384,7 @@ fn resolve_link<'a>(
                 fragment,
                 offset,
             });
-            CowStr::from(url)
+            (CowStr::from(url), None)
         }
         None => {
             rendered.broken_links.push(BrokenLink {
@@ -300,9 +392,42 @@ fn resolve_link<'a>(
                 resolved: target,
                 offset,
             });
-            dest.clone()
+            (dest.clone(), None)
         }
     }
+}
+
+/// A relative destination that is not a Markdown file: an asset beside the page, whose published
+/// address replaces it, or else a path of the site (`../tags/`), left as written. A destination
+/// that names a file (its last part has an extension) and is no asset is a broken link.
+fn resolve_asset<'a>(
+    dest: &CowStr<'a>,
+    context: &LinkContext<'_>,
+    offset: usize,
+    rendered: &mut Rendered,
+) -> (CowStr<'a>, Option<(u32, u32)>) {
+    let end = dest.find(['?', '#']).unwrap_or(dest.len());
+    let (path, suffix) = dest.split_at(end);
+    let decoded = percent_decode(path);
+    let names_a_file = decoded
+        .rsplit('/')
+        .next()
+        .is_some_and(|name| name.trim_start_matches('.').contains('.'));
+    let target = join_content_path(context.dir, &decoded);
+    if let Some((published, size)) = target.as_deref().and_then(context.asset) {
+        return (
+            CowStr::from(format!("{}{}{suffix}", context.root, published)),
+            size,
+        );
+    }
+    if names_a_file && !decoded.is_empty() {
+        rendered.broken_links.push(BrokenLink {
+            destination: dest.to_string(),
+            resolved: target.unwrap_or(decoded),
+            offset,
+        });
+    }
+    (dest.clone(), None)
 }
 
 fn is_external(dest: &str) -> bool {
@@ -377,12 +502,18 @@ mod tests {
             "about.zh.md" => Some("about/".to_string()),
             _ => None,
         };
+        let asset = |path: &str| match path {
+            "practices/xuzhou/map.png" => Some((path.to_string(), Some((40, 30)))),
+            "practices/report 2023.pdf" => Some((path.to_string(), None)),
+            _ => None,
+        };
         render_markdown(
             body,
             &LinkContext {
                 dir: "practices",
                 root: "../../",
                 resolve: &resolve,
+                asset: &asset,
             },
         )
     }
@@ -429,6 +560,36 @@ mod tests {
         let r = render("<div class=\"note\">kept</div>\n\nA *b* `c`\n");
         assert!(r.html.contains("<div class=\"note\">kept</div>"));
         assert!(r.text.contains("A b c"));
+    }
+
+    #[test]
+    fn images_and_attachments_beside_the_page_get_their_published_address() {
+        let r = render(
+            "![Map of *Xuzhou*](xuzhou/map.png \"The map\")\n\n[report](report%202023.pdf?v=2#p3)\n",
+        );
+        assert!(
+            r.html.contains(
+                "<img src=\"../../practices/xuzhou/map.png\" alt=\"Map of Xuzhou\" title=\"The map\" width=\"40\" height=\"30\" loading=\"lazy\" />"
+            ),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html
+                .contains("href=\"../../practices/report%202023.pdf?v=2#p3\""),
+            "{}",
+            r.html
+        );
+        assert!(r.broken_links.is_empty(), "{:?}", r.broken_links);
+    }
+
+    #[test]
+    fn a_missing_image_or_attachment_is_a_broken_link_and_site_paths_stay() {
+        let r = render("![x](gone.png)\n\n[y](../files/gone.pdf)\n\n[tags](../tags/) [up](../)\n");
+        let resolved: Vec<&str> = r.broken_links.iter().map(|b| b.resolved.as_str()).collect();
+        assert_eq!(resolved, ["practices/gone.png", "files/gone.pdf"]);
+        assert!(r.html.contains("href=\"../tags/\""), "{}", r.html);
+        assert!(r.html.contains("loading=\"lazy\""), "{}", r.html);
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 use crate::diagnostics::Diagnostic;
 use crate::manifest::Manifest;
-use crate::render::OutputFile;
+use crate::render::{CopiedFile, OutputFile};
 use rayon::prelude::*;
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -179,9 +179,21 @@ impl From<Diagnostic> for WriteError {
 /// before the first rename, the previous output is left as it was; the error says what it left.
 pub fn write(
     output: &Path,
-    files: &[OutputFile],
+    rendered: &[OutputFile],
+    copied: &[CopiedFile],
     manifest: &Manifest,
 ) -> Result<Written, WriteError> {
+    let files: Vec<NewFile> = (rendered.iter())
+        .map(|f| NewFile {
+            path: &f.path,
+            body: Body::Bytes(&f.bytes),
+        })
+        .chain(copied.iter().map(|c| NewFile {
+            path: &c.path,
+            body: Body::Copy(&c.source, c.size),
+        }))
+        .collect();
+    let files = files.as_slice();
     let output = absolute(output);
     let parent = output
         .parent()
@@ -196,10 +208,10 @@ pub fn write(
     let relative = files
         .iter()
         .map(|file| {
-            safe_relative(&file.path)
+            safe_relative(file.path)
                 .filter(|path| path != Path::new(MARKER))
                 .ok_or_else(|| {
-                    Diagnostic::error(&file.path, "refusing to write outside the output folder")
+                    Diagnostic::error(file.path, "refusing to write outside the output folder")
                 })
         })
         .collect::<Result<Vec<_>, _>>()?;
@@ -218,27 +230,54 @@ fn io_error(what: &str, path: &Path, e: std::io::Error) -> Diagnostic {
     Diagnostic::error(path.display().to_string(), format!("cannot {what}: {e}"))
 }
 
+/// A file to write: its path in the output and what it holds.
+struct NewFile<'a> {
+    path: &'a str,
+    body: Body<'a>,
+}
+
+enum Body<'a> {
+    Bytes(&'a [u8]),
+    /// A copy of the file at this path, of this size.
+    Copy(&'a Path, u64),
+}
+
+impl Body<'_> {
+    fn len(&self) -> u64 {
+        match self {
+            Body::Bytes(bytes) => bytes.len() as u64,
+            Body::Copy(_, size) => *size,
+        }
+    }
+}
+
 /// The files to write, each with its path checked by [`safe_relative`] and its SHA-256.
 struct NewBuild<'a> {
-    files: &'a [OutputFile],
+    files: &'a [NewFile<'a>],
     relative: &'a [PathBuf],
     digests: &'a [Cow<'a, str>],
 }
 
 /// Each file's SHA-256: the manifest's where it lists the file (it has hashed every output file
 /// already), computed here for the others (`manifest.json` itself, or everything in serve mode).
-fn digests<'a>(files: &[OutputFile], manifest: &'a Manifest) -> Vec<Cow<'a, str>> {
+fn digests<'a>(files: &[NewFile], manifest: &'a Manifest) -> Vec<Cow<'a, str>> {
     files
         .par_iter()
         .map(|file| {
             match manifest
                 .files
-                .binary_search_by(|entry| entry.path.as_str().cmp(&file.path))
+                .binary_search_by(|entry| entry.path.as_str().cmp(file.path))
             {
-                Ok(i) if manifest.files[i].size == file.bytes.len() as u64 => {
+                Ok(i) if manifest.files[i].size == file.body.len() => {
                     Cow::Borrowed(manifest.files[i].sha256.as_str())
                 }
-                _ => Cow::Owned(crate::manifest::sha256(&file.bytes)),
+                _ => Cow::Owned(match file.body {
+                    Body::Bytes(bytes) => crate::manifest::sha256(bytes),
+                    // Unreadable: a digest that matches nothing, so the file is copied again.
+                    Body::Copy(path, _) => {
+                        crate::manifest::sha256_of_file(path).unwrap_or_else(|_| "0".repeat(64))
+                    }
+                }),
             }
         })
         .collect()
@@ -492,7 +531,7 @@ fn update(
         staging,
         changed
             .iter()
-            .map(|&i| (&new.relative[i], &new.files[i].bytes[..])),
+            .map(|&i| (&new.relative[i], &new.files[i].body)),
     )?;
 
     let marker = output.join(MARKER);
@@ -555,9 +594,7 @@ fn replace(
 ) -> Result<Written, WriteError> {
     let stamps = stage(
         staging,
-        new.relative
-            .iter()
-            .zip(new.files.iter().map(|f| &f.bytes[..])),
+        new.relative.iter().zip(new.files.iter().map(|f| &f.body)),
     )?;
     let marker = staging.join(MARKER);
     if let Err(e) = std::fs::write(&marker, Record::marker_text(new, &stamps)) {
@@ -595,10 +632,10 @@ fn replace(
 /// by the next build) and returns their stamps, in order. On an error the folder is removed.
 fn stage<'a>(
     staging: &Path,
-    files: impl Iterator<Item = (&'a PathBuf, &'a [u8])>,
+    files: impl Iterator<Item = (&'a PathBuf, &'a Body<'a>)>,
 ) -> Result<Vec<Stamp>, Diagnostic> {
     std::fs::create_dir_all(staging).map_err(|e| io_error("create the folder", staging, e))?;
-    let files: Vec<(PathBuf, &[u8])> = files
+    let files: Vec<(PathBuf, &Body)> = files
         .map(|(path, bytes)| (staging.join(path), bytes))
         .collect();
     let result: Result<Vec<Stamp>, Diagnostic> = (|| {
@@ -624,10 +661,19 @@ fn stage<'a>(
 }
 
 /// Writes a file and returns its stamp as the file system recorded it.
-fn write_file(target: &Path, bytes: &[u8]) -> std::io::Result<Stamp> {
-    let mut file = std::fs::File::create(target)?;
-    file.write_all(bytes)?;
-    Ok(Stamp::of(&file.metadata()?))
+fn write_file(target: &Path, body: &Body) -> std::io::Result<Stamp> {
+    match body {
+        Body::Bytes(bytes) => {
+            let mut file = std::fs::File::create(target)?;
+            file.write_all(bytes)?;
+            Ok(Stamp::of(&file.metadata()?))
+        }
+        // The kernel copies (a reflink where the file system has them); nothing is held here.
+        Body::Copy(source, _) => {
+            std::fs::copy(source, target)?;
+            Ok(Stamp::of(&std::fs::metadata(target)?))
+        }
+    }
 }
 
 /// Removes a folder only if casebook wrote it (it holds the marker file).
@@ -730,10 +776,17 @@ mod tests {
         write(
             &out,
             &[file("a/index.html", "one"), file("old.html", "x")],
+            &[],
             &Manifest::default(),
         )
         .unwrap();
-        write(&out, &[file("a/index.html", "two")], &Manifest::default()).unwrap();
+        write(
+            &out,
+            &[file("a/index.html", "two")],
+            &[],
+            &Manifest::default(),
+        )
+        .unwrap();
         assert_eq!(
             std::fs::read_to_string(out.join("a/index.html")).unwrap(),
             "two"
@@ -755,7 +808,7 @@ mod tests {
 
     fn build(out: &Path, files: &[(&str, &str)]) -> Result<Written, WriteError> {
         let files: Vec<OutputFile> = files.iter().map(|(p, t)| file(p, t)).collect();
-        write(out, &files, &Manifest::default())
+        write(out, &files, &[], &Manifest::default())
     }
 
     type Tree<T> = std::collections::BTreeMap<String, T>;
@@ -1030,6 +1083,12 @@ mod tests {
             }],
             ..Manifest::default()
         };
+        let files: Vec<NewFile> = (files.iter())
+            .map(|f| NewFile {
+                path: &f.path,
+                body: Body::Bytes(&f.bytes),
+            })
+            .collect();
         assert_eq!(
             digests(&files, &manifest),
             ["0".repeat(64), crate::manifest::sha256(b"{}")]

@@ -127,10 +127,34 @@ pub struct Checked {
     pub extra: serde_json::Map<String, serde_json::Value>,
     pub draft: bool,
     pub slug: Option<String>,
+    /// Old addresses of the page (`posts/old-name/`), each given a redirect page.
+    pub aliases: Vec<String>,
 }
 
 /// Fields every page may have whatever its collection declares.
-const BUILT_IN: [&str; 2] = ["draft", "slug"];
+const BUILT_IN: [&str; 3] = ["draft", "slug", "aliases"];
+
+/// An alias as a site path: `/posts/old/` and `posts/old` give `posts/old/`, `old.html` stays a
+/// file. `None` when it is no address inside the site.
+pub fn alias_path(alias: &str) -> Option<String> {
+    let alias = alias.trim().trim_start_matches('/');
+    let parts: Vec<&str> = alias.split('/').filter(|p| !p.is_empty()).collect();
+    let bad = |p: &&str| {
+        *p == "."
+            || *p == ".."
+            || p.chars()
+                .any(|c| c.is_control() || matches!(c, '\\' | '?' | '#' | '"' | '<' | '>'))
+    };
+    if parts.is_empty() || parts.iter().any(bad) || alias.contains(':') {
+        return None;
+    }
+    let path = parts.join("/");
+    Some(if path.ends_with(".html") {
+        path
+    } else {
+        format!("{path}/")
+    })
+}
 
 /// The fields of a page outside any collection.
 pub fn standalone_fields() -> Vec<Field> {
@@ -177,6 +201,28 @@ pub fn validate(
                     "draft",
                 )),
             },
+            "aliases" => {
+                let items: Vec<&Yaml> = match value {
+                    Yaml::Sequence(items) => items.iter().collect(),
+                    one => vec![one],
+                };
+                for item in items {
+                    match item.as_str().and_then(alias_path) {
+                        Some(path) => checked.aliases.push(path),
+                        None => diagnostics.push(at_key(
+                            Diagnostic::error(
+                                &page.file,
+                                match item.as_str() {
+                                    Some(text) => format!("`aliases`: \"{text}\" is not an address in this site"),
+                                    None => format!("`aliases`: {} is not an address", describe(item)),
+                                },
+                            )
+                            .with_hint("write each old address as a path from the site root, such as posts/old-name/"),
+                            "aliases",
+                        )),
+                    }
+                }
+            }
             "slug" => match value {
                 Yaml::String(s) if !crate::slug::slugify(s).is_empty() => {
                     checked.slug = Some(crate::slug::slugify(s))

@@ -192,6 +192,54 @@ fn a_cached_rebuild_equals_a_fresh_build_after_each_edit() {
             }),
         ),
         (
+            "a folder's _index page",
+            Box::new(|| {
+                site.write(
+                    "content/practices/_index.zh.md",
+                    "---\ntitle: 全部做法\n---\n试点的做法。\n",
+                );
+            }),
+        ),
+        (
+            "the text of an _index page",
+            replace(
+                &site,
+                "content/practices/_index.zh.md",
+                "试点的做法",
+                "全部试点的做法",
+            ),
+        ),
+        (
+            "the title of an _index page",
+            replace(
+                &site,
+                "content/practices/_index.zh.md",
+                "全部做法",
+                "所有做法",
+            ),
+        ),
+        (
+            "an image beside a page, and a link to it",
+            Box::new(|| {
+                std::fs::write(
+                    site.root().join("content/practices/map.png"),
+                    common::png(40, 30),
+                )
+                .unwrap();
+                site.write(practice, &format!("{}\n![地图](map.png)\n", read(practice)));
+            }),
+        ),
+        (
+            "the size of an image",
+            Box::new(|| {
+                std::fs::write(
+                    site.root().join("content/practices/map.png"),
+                    common::png(80, 60),
+                )
+                .unwrap();
+            }),
+        ),
+        (
             "a draft made public",
             replace(
                 &site,

@@ -25,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
         }
     };
     let resolve = |path: &str| (path.len() % 2 == 0).then(|| format!("{path}/"));
-    let context = LinkContext { dir: "practices", root: "../../", resolve: &resolve };
+    let context = LinkContext { dir: "practices", root: "../../", resolve: &resolve, asset: &|_| None };
     let rendered = render_markdown(&text[body_offset..], &context);
     for link in rendered.broken_links {
         let _ = casebook::diagnostics::Diagnostic::error(file, "x").at_offset(&text, body_offset + link.offset);

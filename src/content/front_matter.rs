@@ -52,7 +52,7 @@ pub fn split<'a>(text: &'a str, file: &str) -> Result<Split<'a>, Diagnostic> {
             "the file does not start with front matter"
         };
         return Err(Diagnostic::error(file, message).at(text, 1, 1).with_hint(
-            "start the file with a line `---`, the fields (`title: …`), and another line `---`",
+            "start the file with a line `---`, the fields (`title: …`), and another line `---`; a file that is no page (a README, a partial) is left out by listing it under `ignore:` in site.yaml",
         ));
     }
     let yaml_start = first_line.len() + 1;

@@ -1,7 +1,11 @@
-//! Load: walk `content/`, read every Markdown file, split and parse its front matter.
+//! Load: walk `content/`, read every Markdown file, split and parse its front matter, and list
+//! the other files (the assets published beside their pages) without reading them.
 
 pub mod front_matter;
+mod ignore;
 mod walk;
+
+pub use ignore::Ignore;
 
 use crate::cache::Cache;
 use crate::config::Config;
@@ -9,7 +13,7 @@ use crate::diagnostics::Diagnostic;
 use front_matter::Positions;
 use rayon::prelude::*;
 use std::collections::HashSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use walk::Found;
@@ -40,6 +44,16 @@ pub struct SourcePage {
 }
 
 impl SourcePage {
+    /// `_index.md`: the title and text of its folder's list page, not a page of its own.
+    pub fn is_section(&self) -> bool {
+        self.stem == SECTION_STEM
+    }
+
+    /// `name/index.md`: the page `name`, whose folder holds its assets.
+    pub fn is_bundle(&self) -> bool {
+        self.stem == BUNDLE_STEM && !self.dir.is_empty()
+    }
+
     pub fn body(&self) -> &str {
         &self.text[self.body_offset..]
     }
@@ -50,18 +64,38 @@ impl SourcePage {
     }
 }
 
-/// The Markdown files under `content/`, sorted by path, and the problems found reading them.
-pub fn load(root: &Path, config: &Config) -> (Vec<Arc<SourcePage>>, Vec<Diagnostic>) {
-    load_cached(root, config, &mut Cache::default())
+/// The file stem of a folder's list page (Hugo's name for it).
+pub const SECTION_STEM: &str = "_index";
+/// The file stem of a page bundle's page.
+pub const BUNDLE_STEM: &str = "index";
+
+/// A file under `content/` that is not Markdown: an image, an attachment, a data file, published
+/// beside its page. Only its size and, for images, its header are read.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Asset {
+    /// Relative to the site root: `content/practices/xuzhou/map.png`.
+    pub file: String,
+    /// Relative to `content/`: `practices/xuzhou/map.png`.
+    pub content_path: String,
+    pub path: PathBuf,
+    pub size: u64,
+    /// Width and height in pixels, for an image whose header says them.
+    pub dimensions: Option<(u32, u32)>,
 }
 
-/// `load`, reusing the pages of `cache` whose files have not changed: known by their size, time
-/// and inode without reading them, or else by their bytes.
+/// The Markdown files under `content/`, sorted by path, and the problems found reading them.
+pub fn load(root: &Path, config: &Config) -> (Vec<Arc<SourcePage>>, Vec<Diagnostic>) {
+    let (pages, _, diagnostics) = load_cached(root, config, &mut Cache::default());
+    (pages, diagnostics)
+}
+
+/// `load`, with the assets, reusing the pages of `cache` whose files have not changed: known by
+/// their size, time and inode without reading them, or else by their bytes.
 pub fn load_cached(
     root: &Path,
     config: &Config,
     cache: &mut Cache,
-) -> (Vec<Arc<SourcePage>>, Vec<Diagnostic>) {
+) -> (Vec<Arc<SourcePage>>, Vec<Asset>, Vec<Diagnostic>) {
     let content_root = root.join(CONTENT_DIR);
     let mut diagnostics = Vec::new();
     if !content_root.is_dir() {
@@ -69,9 +103,11 @@ pub fn load_cached(
             Diagnostic::error(CONTENT_DIR, "there is no content folder")
                 .with_hint("create content/ and put Markdown files in it"),
         );
-        return (Vec::new(), diagnostics);
+        return (Vec::new(), Vec::new(), diagnostics);
     }
-    let files = walk::markdown_files(root, cache.sources.len(), &mut diagnostics);
+    let walked = walk::content_files(root, &config.ignore, cache.sources.len(), &mut diagnostics);
+    let assets = examine_assets(&content_root, &walked.assets, &mut diagnostics);
+    let files = walked.pages;
 
     // The file name's language depends on the declared languages: part of every page's key.
     let languages: Vec<&str> = config.languages.iter().map(|l| l.code.as_str()).collect();
@@ -144,7 +180,53 @@ pub fn load_cached(
             .sources
             .retain(|file, _| present.contains(file.as_str()));
     }
-    (pages, diagnostics)
+    (pages, assets, diagnostics)
+}
+
+/// Each asset's size and, for an image, its dimensions, read from its header only.
+fn examine_assets(
+    content_root: &Path,
+    found: &[Found],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<Asset> {
+    let examined: Vec<Result<Asset, Diagnostic>> = found
+        .par_iter()
+        .map(|Found { file, path }| {
+            let metadata = std::fs::metadata(path)
+                .map_err(|e| Diagnostic::error(file, format!("cannot read: {e}")))?;
+            Ok(Asset {
+                file: file.clone(),
+                content_path: relative(content_root, path),
+                size: metadata.len(),
+                dimensions: image_dimensions(path),
+                path: path.clone(),
+            })
+        })
+        .collect();
+    let mut assets = Vec::with_capacity(examined.len());
+    for result in examined {
+        match result {
+            Ok(asset) => assets.push(asset),
+            Err(d) => diagnostics.push(d),
+        }
+    }
+    assets
+}
+
+/// Width and height of an image from its header, for the file types readers' browsers show.
+fn image_dimensions(path: &Path) -> Option<(u32, u32)> {
+    let extension = path.extension()?.to_str()?.to_ascii_lowercase();
+    let image = [
+        "png", "jpg", "jpeg", "gif", "webp", "bmp", "tif", "tiff", "ico", "avif", "heic",
+    ];
+    if !image.contains(&extension.as_str()) {
+        return None;
+    }
+    let size = imagesize::size(path).ok()?;
+    Some((
+        u32::try_from(size.width).ok()?,
+        u32::try_from(size.height).ok()?,
+    ))
 }
 
 /// How long before a load a file must have been written for its time stamp to be trusted.
@@ -328,7 +410,7 @@ mod tests {
 
     /// Loads `content/a.md` of `root` through `cache` and returns its title line.
     fn title_loaded(root: &Path, cache: &mut Cache) -> String {
-        let (pages, diagnostics) = load_cached(root, &config(), cache);
+        let (pages, _, diagnostics) = load_cached(root, &config(), cache);
         assert!(diagnostics.is_empty(), "{diagnostics:?}");
         pages[0].text.lines().nth(1).unwrap().to_string()
     }
@@ -376,13 +458,13 @@ mod tests {
             file.set_modified(old).unwrap();
         }
         let mut cache = Cache::persistent();
-        let (first, _) = load_cached(dir.path(), &config(), &mut cache);
-        let (second, _) = load_cached(dir.path(), &config(), &mut cache);
+        let (first, _, _) = load_cached(dir.path(), &config(), &mut cache);
+        let (second, _, _) = load_cached(dir.path(), &config(), &mut cache);
         assert_eq!(first.len(), 2);
         assert!(first.iter().zip(&second).all(|(a, b)| Arc::ptr_eq(a, b)));
 
         std::fs::remove_file(dir.path().join("content/a.md")).unwrap();
-        let (third, _) = load_cached(dir.path(), &config(), &mut cache);
+        let (third, _, _) = load_cached(dir.path(), &config(), &mut cache);
         assert_eq!(third.len(), 1);
         assert!(Arc::ptr_eq(&third[0], &first[1]));
         assert_eq!(cache.sources.len(), 1);

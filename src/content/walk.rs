@@ -1,99 +1,131 @@
-//! Finding the Markdown files under `content/`: one listing per folder, whose entries say their
+//! Finding the Markdown files and the assets under `content/`: one listing per folder, whose entries say their
 //! types without a `stat`. walkdir, as the load stage used it, added a `stat` per file for its
 //! type (by its whole path, one after the other) and took file names apart at every comparison
 //! of its sort: at 10,000 files most of a rebuild's load. The order and the diagnostics are
 //! walkdir's (sorted by file name, links not followed but the root), which a test below checks.
 
-use super::{CONTENT_DIR, relative};
+use super::{CONTENT_DIR, Ignore, relative};
 use crate::diagnostics::Diagnostic;
 use std::ffi::OsStr;
 use std::fs::FileType;
 use std::path::{Path, PathBuf};
 
-/// A Markdown file under `content/`.
+/// A file under `content/`.
 pub struct Found {
     /// Relative to the site root, with `/`: `content/practices/xuzhou.zh.md`.
     pub file: String,
     pub path: PathBuf,
 }
 
-/// The Markdown files under `root/content`, which must be a folder, sorted by path (folder by
-/// folder, by file name), and the problems found on the way. `expected` is how many files there
-/// were last time.
-pub fn markdown_files(
+/// What the walk found: Markdown files and every other file (the assets), each sorted by path.
+#[derive(Default)]
+pub struct Walked {
+    pub pages: Vec<Found>,
+    pub assets: Vec<Found>,
+}
+
+/// The files under `root/content`, which must be a folder, sorted by path (folder by folder, by
+/// file name), leaving out hidden files and what `ignore` matches, and the problems found on the
+/// way. `expected` is how many Markdown files there were last time.
+pub fn content_files(
     root: &Path,
+    ignore: &Ignore,
     expected: usize,
     diagnostics: &mut Vec<Diagnostic>,
-) -> Vec<Found> {
+) -> Walked {
     let content_root = root.join(CONTENT_DIR);
     // Like walkdir, enter the root even when it is a link, and still warn about it.
     if std::fs::symlink_metadata(&content_root).is_ok_and(|m| m.file_type().is_symlink()) {
         diagnostics.push(link_to_folder(CONTENT_DIR.to_string()));
     }
-    let mut found = Vec::with_capacity(expected);
-    walk_folder(root, &content_root, CONTENT_DIR, &mut found, diagnostics);
+    let mut found = Walked {
+        pages: Vec::with_capacity(expected),
+        assets: Vec::new(),
+    };
+    let walk = Walk { root, ignore };
+    walk.folder(&content_root, CONTENT_DIR, &mut found, diagnostics);
     found
 }
 
-/// Adds the Markdown files of `dir` (whose name relative to the root is `dir_file`) and of its
-/// folders to `found`.
-fn walk_folder(
-    root: &Path,
-    dir: &Path,
-    dir_file: &str,
-    found: &mut Vec<Found>,
-    diagnostics: &mut Vec<Diagnostic>,
-) {
-    let listing = match std::fs::read_dir(dir) {
-        Ok(listing) => listing,
-        Err(e) => {
-            diagnostics.push(cannot_read(dir_file.to_string(), Some(dir), &e));
-            return;
-        }
-    };
-    // Entries that cannot be listed or typed are reported before the others, as walkdir does.
-    let mut entries: Vec<(PathBuf, FileType)> = Vec::new();
-    for entry in listing {
-        let entry = match entry {
-            Ok(entry) => entry,
+struct Walk<'a> {
+    root: &'a Path,
+    ignore: &'a Ignore,
+}
+
+impl Walk<'_> {
+    /// Adds the files of `dir` (whose name relative to the root is `dir_file`) and of its folders to
+    /// `found`.
+    fn folder(
+        &self,
+        dir: &Path,
+        dir_file: &str,
+        found: &mut Walked,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) {
+        let root = self.root;
+        let listing = match std::fs::read_dir(dir) {
+            Ok(listing) => listing,
             Err(e) => {
-                diagnostics.push(cannot_read(CONTENT_DIR.to_string(), None, &e));
+                diagnostics.push(cannot_read(dir_file.to_string(), Some(dir), &e));
+                return;
+            }
+        };
+        // Entries that cannot be listed or typed are reported before the others, as walkdir does.
+        let mut entries: Vec<(PathBuf, FileType)> = Vec::new();
+        for entry in listing {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(e) => {
+                    diagnostics.push(cannot_read(CONTENT_DIR.to_string(), None, &e));
+                    continue;
+                }
+            };
+            match entry.file_type() {
+                Ok(kind) => entries.push((entry.path(), kind)),
+                Err(e) => {
+                    let path = entry.path();
+                    diagnostics.push(cannot_read(relative(root, &path), Some(&path), &e));
+                }
+            }
+        }
+        // Siblings' paths differ only in their names, which are unique: sorting the paths sorts the
+        // names.
+        entries.sort_unstable_by(|a, b| a.0.as_os_str().cmp(b.0.as_os_str()));
+        for (path, kind) in entries {
+            let Some(name) = path.file_name().filter(|name| !is_hidden(name)) else {
+                continue;
+            };
+            let name = name.to_string_lossy();
+            let mut file = String::with_capacity(dir_file.len() + 1 + name.len());
+            file.push_str(dir_file);
+            file.push('/');
+            file.push_str(&name);
+            let in_content = &file[CONTENT_DIR.len() + 1..];
+            if self.ignore.matches(
+                in_content,
+                kind.is_dir() || (kind.is_symlink() && path.is_dir()),
+            ) {
                 continue;
             }
-        };
-        match entry.file_type() {
-            Ok(kind) => entries.push((entry.path(), kind)),
-            Err(e) => {
-                let path = entry.path();
-                diagnostics.push(cannot_read(relative(root, &path), Some(&path), &e));
+            let markdown = path.extension().is_some_and(|x| x == "md");
+            let list = if markdown {
+                &mut found.pages
+            } else {
+                &mut found.assets
+            };
+            if kind.is_symlink() {
+                if path.is_dir() {
+                    diagnostics.push(link_to_folder(file));
+                } else if !path.exists() {
+                    diagnostics.push(Diagnostic::warning(file, "this link points to nothing"));
+                } else if path.is_file() {
+                    list.push(Found { file, path });
+                }
+            } else if kind.is_dir() {
+                self.folder(&path, &file, found, diagnostics);
+            } else if kind.is_file() {
+                list.push(Found { file, path });
             }
-        }
-    }
-    // Siblings' paths differ only in their names, which are unique: sorting the paths sorts the
-    // names.
-    entries.sort_unstable_by(|a, b| a.0.as_os_str().cmp(b.0.as_os_str()));
-    for (path, kind) in entries {
-        let Some(name) = path.file_name().filter(|name| !is_hidden(name)) else {
-            continue;
-        };
-        let name = name.to_string_lossy();
-        let mut file = String::with_capacity(dir_file.len() + 1 + name.len());
-        file.push_str(dir_file);
-        file.push('/');
-        file.push_str(&name);
-        let markdown = path.extension().is_some_and(|x| x == "md");
-        if kind.is_symlink() {
-            if path.is_dir() {
-                diagnostics.push(link_to_folder(file));
-            } else if !path.exists() {
-                diagnostics.push(Diagnostic::warning(file, "this link points to nothing"));
-            } else if markdown && path.is_file() {
-                found.push(Found { file, path });
-            }
-        } else if kind.is_dir() {
-            walk_folder(root, &path, &file, found, diagnostics);
-        } else if markdown && kind.is_file() {
-            found.push(Found { file, path });
         }
     }
 }
@@ -199,7 +231,7 @@ mod tests {
         link(&outside.path().join("gone.md"), "dangling.md");
 
         let mut diagnostics = Vec::new();
-        let found = markdown_files(root, 0, &mut diagnostics);
+        let found = content_files(root, &Ignore::default(), 0, &mut diagnostics).pages;
         let files: Vec<String> = found.iter().map(|f| f.file.clone()).collect();
         let (expected_files, expected_diagnostics) = with_walkdir(root);
         assert_eq!(files, expected_files);

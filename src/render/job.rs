@@ -64,6 +64,8 @@ pub(super) enum Shows {
         lang: String,
         ids: Arc<Vec<PageId>>,
         range: std::ops::Range<usize>,
+        /// The folder's `_index` page whose title and text the list shows.
+        about: Option<PageId>,
     },
     /// No page: the frame of this language only.
     Frame(String),
@@ -92,6 +94,10 @@ impl<'a> Job<'a> {
     pub(super) fn with(mut self, inputs: Inputs) -> Self {
         self.inputs = inputs;
         self
+    }
+
+    pub(super) fn set_inputs(&mut self, inputs: Inputs) {
+        self.inputs = inputs;
     }
 
     pub(super) fn showing(mut self, shows: Shows) -> Self {

@@ -143,9 +143,15 @@ impl CacheKeys {
                 crate::cache::key((frame(lang), pages))
             }
             Shows::Page(id) => self.neighbourhoods[*id],
-            Shows::Pages { lang, ids, range } => {
+            Shows::Pages {
+                lang,
+                ids,
+                range,
+                about,
+            } => {
                 let pages: Vec<u64> = ids[range.clone()].iter().map(|&i| self.pages[i]).collect();
-                crate::cache::key((frame(lang), ids.len(), pages))
+                let about = about.map(|i| self.pages[i]);
+                crate::cache::key((frame(lang), ids.len(), pages, about))
             }
             Shows::Frame(lang) => frame(lang),
             Shows::Addresses(lang) => crate::cache::key((frame(lang), self.addresses)),

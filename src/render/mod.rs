@@ -4,6 +4,7 @@
 //! the jobs and `keys` tells serve which jobs an edit touched.
 //! The context is documented in `docs/templates.md`; keep the two in step.
 
+mod aliases;
 mod job;
 mod keys;
 mod pages;
@@ -11,6 +12,7 @@ mod print;
 mod templates;
 mod views;
 
+pub use aliases::{alias_pages, alias_taken};
 pub use templates::{compile, template_diagnostics};
 
 use crate::diagnostics::Diagnostic;
@@ -32,6 +34,20 @@ pub struct OutputFile {
     pub path: String,
     /// Shared, not copied, between the serve cache, the served site and the next rebuild.
     pub bytes: Bytes,
+}
+
+/// A file of the built site copied from a file of the site (an asset beside a page), never read
+/// into memory whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopiedFile {
+    /// Its path under the output directory.
+    pub path: String,
+    pub source: std::path::PathBuf,
+    /// The source's name relative to the site root, as the manifest lists inputs.
+    pub input: String,
+    pub size: u64,
+    /// Empty where nothing is published (serve).
+    pub sha256: String,
 }
 
 /// Options that change what is rendered, not what is read.

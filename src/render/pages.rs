@@ -5,8 +5,9 @@
 use super::job::{Fill, Inputs, Job, Shows};
 use super::views::{Views, with_entry};
 use super::{base_path, root_of};
-use crate::site::PageId;
+use crate::site::{PageId, is_list_path};
 use serde_json::{Map, Value as Json, json};
+use std::collections::HashMap;
 use std::sync::Arc;
 use tera::Value as TeraValue;
 
@@ -15,9 +16,22 @@ impl<'a> Views<'a> {
         let prefix = self.config.language_prefix(lang);
         let main_collection = (!self.config.collections.is_empty()).then_some(0);
         let owned_lang = lang.to_string();
+        // The `_index` pages that give a list page (home, a collection's) its title and text.
+        let about: HashMap<&str, PageId> = (self.site.pages.iter().enumerate())
+            .filter(|(_, p)| {
+                p.lang() == lang && p.source.is_section() && is_list_path(self.config, &p.path)
+            })
+            .map(|(id, p)| (p.path.as_str(), id))
+            .collect();
+        let about_view = |id: PageId| {
+            let page = &self.site.pages[id];
+            json!({"title": page.title, "content": page.rendered.html, "file": page.source.file})
+        };
 
         // Home.
         let (l, home_path) = (owned_lang.clone(), prefix.clone());
+        let intro = about.get(prefix.as_str()).copied();
+        let intro_view = intro.map(about_view);
         jobs.push(
             Job::new(format!("{prefix}index.html"), "home.html", move || {
                 let mut home =
@@ -37,8 +51,12 @@ impl<'a> Views<'a> {
                 home.insert_value("aspects", aspects.into());
                 let collections = self.site_values[&l].get_from_path("collections").cloned();
                 home.insert_value("collections", collections.unwrap_or_else(TeraValue::none));
+                if let Some(intro) = &intro_view {
+                    home.insert("intro", intro);
+                }
                 home
             })
+            .with(intro.map_or(Inputs::Metadata, Inputs::Page))
             .showing(Shows::Language(owned_lang.clone())),
         );
 
@@ -48,7 +66,7 @@ impl<'a> Views<'a> {
             .pages
             .iter()
             .enumerate()
-            .filter(|(_, p)| p.lang() == lang)
+            .filter(|(_, p)| p.lang() == lang && !about.contains_key(p.path.as_str()))
         {
             let template = page.collection.map_or("page.html", |c| {
                 self.config.collections[c].template.as_str()
@@ -70,11 +88,16 @@ impl<'a> Views<'a> {
         for (c, collection) in self.config.collections.iter().enumerate() {
             let base = self.collection_path(c, lang);
             let rest = base.strip_prefix(&prefix).unwrap_or(&base).to_string();
-            let section = json!({
+            let section_page = about.get(base.as_str()).copied();
+            let mut section = json!({
                 "key": collection.key,
                 "title": collection.title.get(lang, self.default_lang()),
                 "path": base,
             });
+            if let Some(id) = section_page {
+                section["title"] = json!(self.site.pages[id].title);
+                section["content"] = json!(self.site.pages[id].rendered.html);
+            }
             let section = TeraValue::from_serializable(&section);
             let fill: Fill<'s> = Arc::new(move |context, pages| {
                 context.insert_value(
@@ -84,6 +107,7 @@ impl<'a> Views<'a> {
             });
             let alternates = self.alternates_everywhere(lang, &rest);
             let ids = self.site.collection_pages(c, lang);
+            let first_job = jobs.len();
             self.paginated(
                 jobs,
                 lang,
@@ -94,6 +118,15 @@ impl<'a> Views<'a> {
                 collection.paginate,
                 fill,
             );
+            if let Some(id) = section_page {
+                // Its list pages show the `_index` page's text and title: they follow its edits.
+                for job in &mut jobs[first_job..] {
+                    if let Shows::Pages { about, .. } = &mut job.shows {
+                        *about = Some(id);
+                    }
+                    job.set_inputs(Inputs::Page(id));
+                }
+            }
         }
 
         // Taxonomies and their terms.
@@ -304,6 +337,7 @@ impl<'a> Views<'a> {
                 lang: lang.to_string(),
                 ids: ids.clone(),
                 range: start..(start + per_page).min(ids.len()),
+                about: None,
             };
             let job = Job::new(output, template, move || {
                 let slice = shown.iter().skip((number - 1) * per_page).take(per_page);

@@ -9,7 +9,7 @@ use super::watch::{Change, Watched};
 use super::{Files, Shared, Snapshot, live};
 use crate::BuildOptions;
 use crate::diagnostics::{self, Diagnostic};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
@@ -98,6 +98,9 @@ pub(super) struct Rebuilder {
     last_diagnostics: Vec<Diagnostic>,
     /// What the previous build computed, so that a rebuild redoes only what an edit changed.
     cache: crate::cache::Cache,
+    /// The assets as last read, by source path, with the size and time they had: an unchanged
+    /// image is not read again on every save.
+    assets: HashMap<std::path::PathBuf, (u64, Option<std::time::SystemTime>, bytes::Bytes)>,
 }
 
 impl Rebuilder {
@@ -119,6 +122,7 @@ impl Rebuilder {
             count: 0,
             last_diagnostics: Vec::new(),
             cache: crate::cache::Cache::persistent(),
+            assets: HashMap::new(),
         }
     }
 
@@ -175,10 +179,10 @@ impl Rebuilder {
         let (failed, pages, files) = match rendered {
             Some(rendered) => {
                 let pages = rendered.site.pages.len();
-                let new: Files = rendered
-                    .files
-                    .into_iter()
+                let assets = self.read_assets(&rendered.copied);
+                let new: Files = (rendered.files.into_iter())
                     .map(|f| (f.path, f.bytes))
+                    .chain(assets)
                     .collect();
                 let changed = changed_outputs(&old.files, &new);
                 let build = if changed.is_empty() && old.built {
@@ -225,6 +229,32 @@ impl Rebuilder {
         if let Some(on_build) = &mut self.on_build {
             on_build(&report);
         }
+    }
+}
+
+impl Rebuilder {
+    /// The assets' bytes, read again only when a file's size or time changed. One that cannot be
+    /// read is left out (its pages show it missing) until it can.
+    fn read_assets(&mut self, copied: &[crate::render::CopiedFile]) -> Vec<(String, bytes::Bytes)> {
+        let mut kept = HashMap::with_capacity(copied.len());
+        let mut files = Vec::with_capacity(copied.len());
+        for asset in copied {
+            let Ok(metadata) = std::fs::metadata(&asset.source) else {
+                continue;
+            };
+            let stamp = (metadata.len(), metadata.modified().ok());
+            let bytes = match self.assets.remove(&asset.source) {
+                Some((len, time, bytes)) if (len, time) == stamp => bytes,
+                _ => match std::fs::read(&asset.source) {
+                    Ok(bytes) => bytes::Bytes::from(bytes),
+                    Err(_) => continue,
+                },
+            };
+            kept.insert(asset.source.clone(), (stamp.0, stamp.1, bytes.clone()));
+            files.push((asset.path.clone(), bytes));
+        }
+        self.assets = kept;
+        files
     }
 }
 

@@ -224,6 +224,7 @@ impl Linked {
             taxonomies: self.taxonomies.clone(),
             by_content_path: self.by_content_path.clone(),
             left_out_drafts: self.left_out_drafts.clone(),
+            assets: Default::default(),
             newest_first: self.newest_first.clone(),
         }
     }

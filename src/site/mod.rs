@@ -1,10 +1,12 @@
 //! Model: the Site built from validated pages: URLs, translations, collections, taxonomy terms,
 //! ordering. Pages refer to each other by index, never by copy.
 
+mod assets;
 mod cache;
 mod terms;
 mod translations;
 
+pub use assets::{Assets, Published, published_path};
 pub use cache::Cache;
 pub use translations::missing_translations;
 
@@ -88,6 +90,8 @@ pub struct Site {
     pub by_content_path: HashMap<String, PageId>,
     /// Drafts left out of this build, for better broken-link messages.
     pub left_out_drafts: Vec<String>,
+    /// The files beside the pages, published with them (set after the model is linked).
+    pub assets: Assets,
     /// Page -> its place in the newest-first order (pages that order as equals share one), so
     /// that sorting a list of pages compares numbers instead of dates, titles and paths.
     newest_first: Vec<u32>,
@@ -211,6 +215,7 @@ fn link(
         taxonomies,
         by_content_path,
         left_out_drafts,
+        assets: Assets::default(),
         newest_first,
     };
     link_neighbours(&mut site);
@@ -224,15 +229,29 @@ fn validate_page(
     standalone: &[Field],
     unlinked: &Arc<Rendered>,
 ) -> Validated {
-    let collection = config
-        .collections
-        .iter()
-        .position(|c| source.dir == c.folder || source.dir.starts_with(&format!("{}/", c.folder)));
+    // A folder's `_index.md` is no member of a collection: it gives the list its title and text.
+    let collection = config.collections.iter().position(|c| {
+        !source.is_section()
+            && (source.dir == c.folder || source.dir.starts_with(&format!("{}/", c.folder)))
+    });
+    let section_fields: Vec<Field>;
     let (fields, owner) = match collection {
         Some(i) => (
             config.collections[i].fields.as_slice(),
             config.collections[i].key.as_str(),
         ),
+        None if source.is_section() => {
+            // Its title may come from the collection or the folder instead.
+            section_fields = standalone
+                .iter()
+                .cloned()
+                .map(|f| Field {
+                    required: false,
+                    ..f
+                })
+                .collect();
+            (section_fields.as_slice(), "a folder's _index page")
+        }
         None => (standalone, "a page outside the collections"),
     };
     let (checked, diagnostics) = schema::validate(source, fields, owner, config);
@@ -276,27 +295,38 @@ fn new_page(
     config: &Config,
     unlinked: &Arc<Rendered>,
 ) -> Page {
+    // A bundle (`name/index.md`) and a folder's `_index.md` take their name from the folder.
+    let mut folders: Vec<&str> = source.dir.split('/').filter(|p| !p.is_empty()).collect();
+    let named_by_folder = source.is_bundle() || source.is_section();
+    let name = match folders.last() {
+        Some(&folder) if named_by_folder => folder,
+        _ => source.stem.as_str(),
+    };
     let slug = checked.slug.clone().unwrap_or_else(|| {
-        let s = slugify(&source.stem);
+        let s = slugify(name);
         if s.is_empty() {
-            format!("page-{}", crate::slug::short_hash(&source.stem))
+            format!("page-{}", crate::slug::short_hash(name))
         } else {
             s
         }
     });
-    let dir_path: String = source
-        .dir
-        .split('/')
-        .filter(|p| !p.is_empty())
-        .map(|p| format!("{}/", slugify(p)))
-        .collect();
-    let path = format!("{}{dir_path}{slug}/", config.language_prefix(&source.lang));
+    if named_by_folder {
+        folders.pop();
+    }
+    let dir_path: String = folders.iter().map(|p| format!("{}/", slugify(p))).collect();
+    let prefix = config.language_prefix(&source.lang);
+    let path = if source.is_section() && source.dir.is_empty() {
+        // `content/_index.md` speaks for the home page.
+        prefix
+    } else {
+        format!("{prefix}{dir_path}{slug}/")
+    };
     let title = checked
         .fields
         .get("title")
         .and_then(Value::as_text)
-        .unwrap_or_default()
-        .to_string();
+        .map(str::to_string)
+        .unwrap_or_else(|| section_title(&source, config));
     let date = checked.fields.get("date").and_then(Value::as_date);
     Page {
         source,
@@ -311,6 +341,25 @@ fn new_page(
         previous: None,
         next: None,
         rendered: Arc::clone(unlinked),
+    }
+}
+
+/// The title of a folder's `_index.md` that has none: its collection's, else the folder's name.
+fn section_title(source: &SourcePage, config: &Config) -> String {
+    if !source.is_section() {
+        return String::new();
+    }
+    match config.collections.iter().find(|c| c.folder == source.dir) {
+        Some(c) => c
+            .title
+            .get(&source.lang, &config.default_language)
+            .to_string(),
+        None => source
+            .dir
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .to_string(),
     }
 }
 
@@ -332,11 +381,26 @@ fn reserved_paths(config: &Config) -> Vec<String> {
     reserved
 }
 
+/// Whether `path` is a list page that a folder's `_index.md` speaks for: a language's home page
+/// or a collection's list.
+pub fn is_list_path(config: &Config, path: &str) -> bool {
+    config.languages.iter().any(|lang| {
+        let prefix = config.language_prefix(&lang.code);
+        path == prefix
+            || (config.collections.iter())
+                .any(|c| path == format!("{prefix}{}/", slugify(&c.folder)))
+    })
+}
+
 fn check_unique_paths(pages: &[Page], config: &Config, diagnostics: &mut Vec<Diagnostic>) {
     let mut seen: HashMap<&str, &Page> = HashMap::new();
     let reserved = reserved_paths(config);
     for page in pages {
-        if reserved.contains(&page.path) {
+        // A folder's `_index.md` gives the list page at its path (a collection's, the home
+        // page) its title and text.
+        if reserved.contains(&page.path)
+            && !(page.source.is_section() && is_list_path(config, &page.path))
+        {
             diagnostics.push(
                 Diagnostic::error(
                     &page.source.file,
@@ -360,6 +424,14 @@ fn check_unique_paths(pages: &[Page], config: &Config, diagnostics: &mut Vec<Dia
                     "rename one of the files, or set a different `slug:` in its front matter",
                 ),
             );
+        }
+    }
+    // An alias may not take a page's address (other generated files are checked when rendered).
+    for page in pages {
+        for alias in &page.checked.aliases {
+            if seen.contains_key(alias.as_str()) || reserved.contains(alias) {
+                diagnostics.push(crate::render::alias_taken(page, alias));
+            }
         }
     }
 }
