@@ -9,10 +9,12 @@ mod job;
 mod keys;
 mod pages;
 mod print;
+mod rebase;
 mod templates;
 mod views;
 
 pub use aliases::{alias_pages, alias_taken};
+pub use rebase::{absolute_urls, prefix_ids, rebase_urls};
 pub use templates::{compile, template_diagnostics};
 
 use crate::diagnostics::Diagnostic;
@@ -231,12 +233,6 @@ pub fn render_site(
         bytes: format!("User-agent: *\nAllow: /\n\nSitemap: {base}sitemap.xml\n").into(),
     });
     (files, diagnostics)
-}
-
-/// Prefixes every `id` and every in-page link (`href="#…"`) of rendered HTML.
-pub fn prefix_ids(html: &str, prefix: &str) -> String {
-    html.replace(" id=\"", &format!(" id=\"{prefix}"))
-        .replace("href=\"#", &format!("href=\"#{prefix}"))
 }
 
 fn prefix_toc(entry: &mut Json, prefix: &str) {

@@ -4,7 +4,7 @@
 
 use super::job::{Fill, Inputs, Job, Shows};
 use super::views::{Views, with_entry};
-use super::{base_path, root_of};
+use super::{absolute_urls, base_path, root_of};
 use crate::site::{PageId, is_list_path};
 use serde_json::{Map, Value as Json, json};
 use std::collections::HashMap;
@@ -213,7 +213,7 @@ impl<'a> Views<'a> {
                     let alternates = self.alternates_everywhere(page.lang(), "print/");
                     let mut context = self.base_context(page.lang(), &path, alternates);
                     context.insert("r", &root_of(&path));
-                    context.insert("p", &self.page_for_print(id));
+                    context.insert("p", &self.page_for_print(id, &path));
                     context
                 },
             )
@@ -264,7 +264,18 @@ impl<'a> Views<'a> {
                     .filter_map(|&id| self.site.pages[id].date)
                     .max()
                     .map(|d| d.to_string());
-                let pages: Vec<Json> = ids.iter().take(50).map(|&id| self.page_full(id)).collect();
+                // Read away from the site: an entry's links and images are absolute.
+                let base_url = &self.config.base_url;
+                let pages: Vec<Json> = (ids.iter().take(50))
+                    .map(|&id| {
+                        let mut page = self.page_full(id);
+                        if let Some(content) = page["content"].as_str() {
+                            let path = &self.site.pages[id].path;
+                            page["content"] = json!(absolute_urls(content, path, base_url));
+                        }
+                        page
+                    })
+                    .collect();
                 let mut feed =
                     self.base_context(&l, &home_path, self.alternates_everywhere(&l, ""));
                 feed.insert(

@@ -2,7 +2,7 @@
 //! skeleton in place of placeholders, so that an edit re-renders one article.
 
 use super::views::{Views, with_entry};
-use super::{prefix_ids, prefix_toc};
+use super::{prefix_ids, prefix_toc, rebase_urls};
 use crate::site::PageId;
 use bytes::Bytes;
 use serde_json::{Value as Json, json};
@@ -75,13 +75,17 @@ impl<'a> Views<'a> {
         with_entry(self.summary_value(id), "printed", printed)
     }
 
-    /// A page among many on the print page: its heading and footnote ids get the page's slug as
-    /// a prefix, so that ids stay unique on the combined page.
-    pub(super) fn page_for_print(&self, id: PageId) -> Json {
+    /// A page among many on the print page at `print_path`: its heading and footnote ids get the
+    /// page's slug as a prefix, so that ids stay unique on the combined page, and its relative
+    /// links and images, written for the page's own path, lead to the same files from the print
+    /// page.
+    pub(super) fn page_for_print(&self, id: PageId, print_path: &str) -> Json {
         let mut view = self.page_full(id);
-        let prefix = format!("{}--", self.site.pages[id].slug);
+        let page = &self.site.pages[id];
+        let prefix = format!("{}--", page.slug);
         if let Some(content) = view["content"].as_str() {
-            view["content"] = json!(prefix_ids(content, &prefix));
+            let content = rebase_urls(content, &page.path, print_path);
+            view["content"] = json!(prefix_ids(&content, &prefix));
         }
         if let Json::Array(entries) = &mut view["toc"] {
             for entry in entries {

@@ -146,3 +146,106 @@ pub fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
     files.sort();
     files
 }
+
+/// Builds the example casebook, the repository's own `site.yaml` and `content/`, into `output`.
+pub fn build_example(output: &Path) -> Report {
+    let mut options = BuildOptions::new(env!("CARGO_MANIFEST_DIR"));
+    options.output = Some(output.to_path_buf());
+    casebook::build(&options)
+}
+
+/// Every fixture site: the folders of `tests/fixtures/` that hold a `site.yaml`, sorted.
+pub fn fixture_sites() -> Vec<String> {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut names: Vec<String> = std::fs::read_dir(&fixtures)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|dir| dir.join("site.yaml").is_file())
+        .map(|dir| dir.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Where a URL found in a built file leads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Link {
+    /// Another site, or no file at all (`mailto:`, `data:`).
+    External,
+    /// A file of the built site: its path under the output folder (`dir/` read as
+    /// `dir/index.html`), and the fragment, percent-decoded.
+    File {
+        path: String,
+        fragment: Option<String>,
+    },
+    /// A URL that cannot lead into the site, and why.
+    Outside(&'static str),
+}
+
+/// Where `url`, found in the built file `from` (its path under the output folder, such as
+/// `practices/x/index.html`), leads on a site published at `base_url`. Absolute URLs under
+/// `base_url` and root-relative ones under its path are the site's own; the query is dropped and
+/// the path percent-decoded.
+pub fn resolve_link(from: &str, url: &str, base_url: &str) -> Link {
+    let url = url.trim_matches(|c: char| c.is_ascii_whitespace());
+    let base_path = casebook::render::base_path(base_url);
+    let (mut segments, rest, own_file): (Vec<String>, &str, &str) =
+        if let Some(rest) = url.strip_prefix(base_url) {
+            (Vec::new(), rest, "index.html")
+        } else if url.starts_with("//") || has_scheme(url) {
+            return Link::External;
+        } else if let Some(rest) = url.strip_prefix('/') {
+            match url.strip_prefix(base_path.as_str()) {
+                Some(rest) => (Vec::new(), rest, "index.html"),
+                None if base_path == "/" => (Vec::new(), rest, "index.html"),
+                None => return Link::Outside("a path outside the site's base path"),
+            }
+        } else {
+            let mut dir: Vec<String> = from.split('/').map(str::to_string).collect();
+            dir.pop();
+            (dir, url, from)
+        };
+    let (rest, fragment) = match rest.split_once('#') {
+        Some((rest, fragment)) => (rest, Some(casebook::markdown::percent_decode(fragment))),
+        None => (rest, None),
+    };
+    let path = rest.split_once('?').map_or(rest, |(path, _)| path);
+    if path.is_empty() {
+        // `#x` or `?q` alone: the file itself; the base URL alone: the home page.
+        return Link::File {
+            path: own_file.to_string(),
+            fragment,
+        };
+    }
+    let parts: Vec<&str> = path.split('/').collect();
+    for (i, part) in parts.iter().enumerate() {
+        let last = i + 1 == parts.len();
+        match *part {
+            "." | "" => {}
+            ".." => {
+                if segments.pop().is_none() {
+                    return Link::Outside("climbs above the site root");
+                }
+            }
+            part => segments.push(casebook::markdown::percent_decode(part)),
+        }
+        if last && matches!(*part, "." | ".." | "") {
+            segments.push("index.html".into());
+        }
+    }
+    Link::File {
+        path: segments.join("/"),
+        fragment,
+    }
+}
+
+/// `https:`, `mailto:`, `data:`: a scheme before any `/`, `?` or `#`.
+fn has_scheme(url: &str) -> bool {
+    let end = url.find(['/', '?', '#']).unwrap_or(url.len());
+    url[..end].split_once(':').is_some_and(|(scheme, _)| {
+        scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+    })
+}
