@@ -8,6 +8,7 @@
 pub mod cache;
 pub mod config;
 pub mod content;
+pub mod crash;
 pub mod diagnostics;
 pub mod links;
 pub mod manifest;
@@ -120,9 +121,11 @@ pub struct Rendered {
     pub manifest: manifest::Manifest,
 }
 
-/// Runs every stage but writing. Returns the rendered files only when there is no error.
+/// Runs every stage but writing. Returns the rendered files only when there is no error; a
+/// panic (a bug) is an error at the file being processed.
 pub fn render(options: &BuildOptions) -> (Option<Rendered>, Vec<Diagnostic>) {
-    render_cached(options, &mut cache::Cache::default())
+    crash::catch(|| render_cached(options, &mut cache::Cache::default()))
+        .unwrap_or_else(|crashed| (None, vec![crashed]))
 }
 
 /// `render`, reusing what `cache` holds from a previous run wherever its inputs are unchanged
@@ -391,10 +394,10 @@ fn render_markdown(
                 resolve: &resolve,
                 asset: &asset,
             };
-            let fresh = markdown::Rendered {
+            let fresh = crash::processing(&page.source.file, || markdown::Rendered {
                 key,
                 ..markdown::render_markdown(page.source.body(), &context)
-            };
+            });
             (key, Arc::new(fresh), true)
         })
         .collect();

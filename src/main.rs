@@ -128,6 +128,7 @@ impl SiteArgs {
 }
 
 fn main() -> ExitCode {
+    casebook::crash::quiet_panics();
     let cli = Cli::parse();
     match cli.command {
         Command::Build {

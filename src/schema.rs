@@ -350,7 +350,12 @@ fn check(value: &Yaml, kind: &FieldType, config: &Config) -> Result<Option<Value
         other => Err(expected(other)),
     };
     Ok(Some(match kind {
-        FieldType::String | FieldType::Text => Value::Text(text(value)?),
+        // A title such as `2019` is text to its author, whatever YAML makes of it.
+        FieldType::String | FieldType::Text => Value::Text(match value {
+            Yaml::Number(n) => n.to_string(),
+            Yaml::Bool(b) => b.to_string(),
+            other => text(other)?,
+        }),
         FieldType::Date => {
             let written = match value {
                 Yaml::String(s) => s.clone(),

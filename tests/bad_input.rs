@@ -122,11 +122,14 @@ fn a_list_where_a_string_is_expected() {
 }
 
 #[test]
-fn a_number_as_a_title() {
-    assert_eq!(
-        single_error("---\ntitle: 2023\naspect: green\ndate: 2023-01-01\n---\n"),
-        (2, 8, "`title`: expected a string, found a number".into())
+fn a_number_as_a_title_is_its_text() {
+    let site = Fixture::copy("basic");
+    site.write(
+        FILE,
+        "---\ntitle: 2019\naspect: green\ndate: 2019-01-01\n---\n",
     );
+    site.build_ok();
+    assert_eq!(site.page("practices/bad").texts("h1"), ["2019"]);
 }
 
 #[test]

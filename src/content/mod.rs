@@ -146,7 +146,9 @@ pub fn load_cached(
                     ..p.clone()
                 },
                 _ => {
-                    let result = read_page(&content_root, file, path, bytes, config).map(Arc::new);
+                    let result = crate::crash::processing(file, || {
+                        read_page(&content_root, file, path, bytes, config).map(Arc::new)
+                    });
                     Loaded::new(key, stamp, started, languages_key, result)
                 }
             };

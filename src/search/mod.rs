@@ -162,7 +162,11 @@ pub fn build_cached(site: &Site, cache: Option<&mut Cache>) -> Vec<OutputFile> {
         None => {
             let terms: Vec<DocTerms> = pages
                 .par_iter()
-                .map(|page| shard::count_terms(&page_fields(site, page)))
+                .map(|page| {
+                    crate::crash::processing(&page.source.file, || {
+                        shard::count_terms(&page_fields(site, page))
+                    })
+                })
                 .collect();
             let mut index = Index::build(&terms.iter().collect::<Vec<_>>());
             let mut files = Vec::new();
@@ -354,7 +358,9 @@ fn cached_document(
     let previous = previous.filter(|p| p.fields == key);
     let terms = match previous {
         Some(p) => p.terms.clone(),
-        None => Arc::new(shard::count_terms(&fields)),
+        None => Arc::new(crate::crash::processing(&page.source.file, || {
+            shard::count_terms(&fields)
+        })),
     };
     let file = match previous {
         Some(p) if p.data()[..p.head] == head[..] => match p.id == id {

@@ -264,22 +264,9 @@ fn render(
     options: &BuildOptions,
     cache: &mut crate::cache::Cache,
 ) -> (Option<crate::Rendered>, Vec<Diagnostic>) {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        crate::render_cached(options, cache)
-    }))
-    .unwrap_or_else(|panic| {
-        let why = panic
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_default();
-        let d = Diagnostic::error(
-            "casebook",
-            format!("casebook crashed while building: {why}"),
-        )
-        .with_hint("this is a bug in casebook: please report it with the change that caused it");
+    crate::crash::catch(|| crate::render_cached(options, cache)).unwrap_or_else(|crashed| {
         *cache = crate::cache::Cache::persistent();
-        (None, vec![d])
+        (None, vec![crashed])
     })
 }
 

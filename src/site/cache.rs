@@ -132,7 +132,9 @@ pub(super) fn validate_all(
             let (validated, fresh) = match cached {
                 Some(cached) => (Arc::clone(cached), false),
                 None => {
-                    let validated = validate_page(source, config, &standalone, unlinked);
+                    let validated = crate::crash::processing(&source.file, || {
+                        validate_page(source, config, &standalone, unlinked)
+                    });
                     (Arc::new(validated), true)
                 }
             };
