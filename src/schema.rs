@@ -4,6 +4,7 @@
 use crate::config::{Config, Field, FieldType, yaml_key};
 use crate::content::SourcePage;
 use crate::diagnostics::Diagnostic;
+use crate::slug::clean_text;
 use serde_yaml::Value as Yaml;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -349,13 +350,17 @@ fn check(value: &Yaml, kind: &FieldType, config: &Config) -> Result<Option<Value
         Yaml::String(s) => Ok(s.clone()),
         other => Err(expected(other)),
     };
+    let scalar_text = |value: &Yaml| match value {
+        Yaml::Number(n) => Ok(n.to_string()),
+        Yaml::Bool(b) => Ok(b.to_string()),
+        other => text(other),
+    };
     Ok(Some(match kind {
-        // A title such as `2019` is text to its author, whatever YAML makes of it.
-        FieldType::String | FieldType::Text => Value::Text(match value {
-            Yaml::Number(n) => n.to_string(),
-            Yaml::Bool(b) => b.to_string(),
-            other => text(other)?,
-        }),
+        // A one-line text names the page (its title) or a thing: cleaned as terms are, so that
+        // what looks the same is the same. A text keeps its lines. A title such as `2019` is
+        // text to its author, whatever YAML makes of it.
+        FieldType::String => Value::Text(clean_text(&scalar_text(value)?)),
+        FieldType::Text => Value::Text(scalar_text(value)?),
         FieldType::Date => {
             let written = match value {
                 Yaml::String(s) => s.clone(),
@@ -392,20 +397,22 @@ fn check(value: &Yaml, kind: &FieldType, config: &Config) -> Result<Option<Value
             Value::Text(url)
         }
         FieldType::Standard => {
-            let code = text(value)?;
+            let written = text(value)?;
+            let code = clean_text(&written);
             if !is_standard_code(&code) {
                 let mut p = Problem::new(format!("\"{code}\" is not a standard's code"));
-                p.needle = Some(code.clone());
+                p.needle = Some(written);
                 p.hint = Some("write the code as printed on the standard: prefix, space, number, and the year after a dash, such as GB/T 31526-2015 or ISO 9001".into());
                 return Err(p);
             }
-            Value::Text(code.trim().to_string())
+            Value::Text(code)
         }
         FieldType::Metric => check_metric(value)?,
         FieldType::Term(taxonomy) => {
-            let term = text(value)?;
+            // `冷链\u{200B}物流` and `冷链物流` are one term.
+            let term = clean_text(&text(value)?);
             check_term(&term, taxonomy, config)?;
-            Value::Term(term.trim().to_string())
+            Value::Term(term)
         }
         FieldType::List(of) => {
             let Yaml::Sequence(items) = value else {

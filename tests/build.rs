@@ -87,6 +87,49 @@ fn chinese_terms_get_readable_paths_and_years_are_derived_from_dates() {
 }
 
 #[test]
+fn invisible_characters_are_no_part_of_titles_slugs_and_terms() {
+    let site = Fixture::copy("basic");
+    // The first page's front matter escapes them; the second has them as they were pasted in.
+    site.write(
+        "content/practices/unseen-a.zh.md",
+        "---\ntitle: \"\\uFEFF\\u200B看不见的字符\\u00A0 \"\nslug: \"\\u200Bunseen\"\naspect: green\n\
+         date: 2024-03-01\ntags: [\"冷链\\u200B物流\", \"\\u2060冷链物流\\u00AD\"]\n---\n正文\n",
+    );
+    site.write(
+        "content/practices/unseen-b.zh.md",
+        "---\ntitle: 看得见\naspect: green\ndate: 2024-03-02\ntags: [冷链物流, 冷链\u{200B}物流]\n---\n正文\n",
+    );
+    site.build_ok();
+
+    let tags: Vec<String> = std::fs::read_dir(site.public().join("tags"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.contains("物流") && name != "物流")
+        .collect();
+    assert_eq!(tags, ["冷链物流"], "one term page for the look-alike tags");
+    let members = site
+        .page("tags/冷链物流")
+        .attrs("main a[href*='practices/']", "href");
+    assert!(
+        members.iter().any(|h| h.contains("practices/unseen/")),
+        "{members:?}"
+    );
+    assert!(
+        members.iter().any(|h| h.contains("practices/unseen-b/")),
+        "{members:?}"
+    );
+
+    let page = site.page("practices/unseen");
+    let title = page.texts("title").concat();
+    assert!(title.starts_with("看不见的字符"), "{title:?}");
+    assert!(
+        !title.contains(['\u{FEFF}', '\u{200B}', '\u{00A0}']),
+        "{title:?}"
+    );
+    assert_eq!(page.texts("h1"), ["看不见的字符"]);
+}
+
+#[test]
 fn internal_markdown_links_become_page_urls() {
     let site = Fixture::copy("basic");
     site.build_ok();

@@ -97,6 +97,16 @@ fn the_vectors_cover_what_the_issue_asks_for() {
     ] {
         assert!(listed.contains(&text), "{text} is a shared vector");
     }
+    // Invisible characters and no-break spaces separate words on both sides.
+    for c in [
+        '\u{200B}', '\u{200C}', '\u{200D}', '\u{2060}', '\u{FEFF}', '\u{00AD}', '\u{00A0}',
+        '\u{202F}', '\u{2007}',
+    ] {
+        assert!(
+            listed.iter().any(|text| text.contains(c)),
+            "{c:?} is in a shared vector"
+        );
+    }
 }
 
 /// The data a script of the index registers.

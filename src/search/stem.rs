@@ -33,6 +33,9 @@ pub fn stem(word: &str) -> String {
 }
 
 struct Stemmer {
+    /// The letters. Removing a suffix only moves `k`, as in the reference code: the letters
+    /// after it stay until the end, since `j` may still count them (step 5 measures the stem
+    /// with its final e when it has just removed it).
     b: Vec<u8>,
     /// The last letter of the current word.
     k: isize,
@@ -130,11 +133,6 @@ impl Stemmer {
         }
     }
 
-    /// The end of the word may have been cut: keep `b` as long as `k` says.
-    fn trim(&mut self) {
-        self.b.truncate((self.k + 1) as usize);
-    }
-
     fn step1ab(&mut self) {
         if self.at(self.k) == b's' {
             if self.ends("sses") {
@@ -144,16 +142,13 @@ impl Stemmer {
             } else if self.at(self.k - 1) != b's' {
                 self.k -= 1;
             }
-            self.trim();
         }
         if self.ends("eed") {
             if self.m() > 0 {
                 self.k -= 1;
-                self.trim();
             }
         } else if (self.ends("ed") || self.ends("ing")) && self.vowel_in_stem() {
             self.k = self.j;
-            self.trim();
             if self.ends("at") {
                 self.set_to("ate");
             } else if self.ends("bl") {
@@ -165,7 +160,6 @@ impl Stemmer {
                 if matches!(self.at(self.k), b'l' | b's' | b'z') {
                     self.k += 1;
                 }
-                self.trim();
             } else if self.m() == 1 && self.cvc(self.k) {
                 self.j = self.k;
                 self.set_to_after_k("e");
@@ -259,7 +253,6 @@ impl Stemmer {
         }
         if self.m() > 1 {
             self.k = self.j;
-            self.trim();
         }
     }
 
@@ -269,12 +262,10 @@ impl Stemmer {
             let a = self.m();
             if a > 1 || (a == 1 && !self.cvc(self.k - 1)) {
                 self.k -= 1;
-                self.trim();
             }
         }
         if self.at(self.k) == b'l' && self.double_c(self.k) && self.m() > 1 {
             self.k -= 1;
-            self.trim();
         }
     }
 }
@@ -318,6 +309,27 @@ mod tests {
             ("standards", "standard"),
             ("is", "is"),
             ("ies", "i"),
+        ] {
+            assert_eq!(stem(word), expected, "{word}");
+        }
+    }
+
+    #[test]
+    fn a_final_e_removed_before_a_double_l() {
+        // Step 5a removes the final e, then 5b measures the stem as it was and takes the l
+        // of -ll off when m > 1: the word is not cut short under the letters still counted.
+        for (word, expected) in [
+            ("elle", "ell"),
+            ("danielle", "daniel"),
+            ("cyrille", "cyril"),
+            ("seville", "sevil"),
+            ("bruxelles", "bruxel"),
+            ("belle", "bell"),
+            ("gazelle", "gazel"),
+            ("marseille", "marseil"),
+            ("parallely", "paral"),
+            ("ion", "ion"),
+            ("ions", "ion"),
         ] {
             assert_eq!(stem(word), expected, "{word}");
         }

@@ -6,7 +6,9 @@
 //!    the ideographic space a space, Latin-1 accented letters their base letter, ligatures their
 //!    letters; combining accents and apostrophes are dropped (`China's` → `Chinas`).
 //! 2. Characters fall in three classes: CJK (Han, kana, Hangul), word (any other letter or digit),
-//!    and separators (everything else).
+//!    and separators (everything else). Invisible characters (zero-width space, non-joiner and
+//!    joiner, word joiner, byte order mark, soft hyphen) and no-break spaces are separators, as a
+//!    space is: `冷链\u{200B}物流` gives `冷链 物流`.
 //! 3. A run of word characters is one token, lowercased; a run of only `a`–`z` is stemmed
 //!    (Porter); a token longer than 40 characters is cut to 40.
 //! 4. A run of CJK characters gives its overlapping bigrams (`政务数字化` → `政务 务数 数字 字化`); a run
@@ -319,5 +321,20 @@ mod tests {
         assert_eq!(terms("Zabbix 监控"), ["zabbix", "监控"]);
         assert_eq!(terms("café China's"), ["cafe", "china"]);
         assert!(tokenize("the")[0].stop);
+    }
+
+    #[test]
+    fn invisible_characters_and_no_break_spaces_separate_words() {
+        for c in [
+            '\u{200B}', '\u{200C}', '\u{200D}', '\u{2060}', '\u{FEFF}', '\u{00AD}', '\u{00A0}',
+            '\u{202F}', '\u{2007}',
+        ] {
+            assert_eq!(terms(&format!("cold{c}chain")), ["cold", "chain"], "{c:?}");
+            assert_eq!(
+                terms(&format!("{c}冷链{c}物流{c}")),
+                ["冷链", "物流"],
+                "{c:?}"
+            );
+        }
     }
 }

@@ -138,7 +138,7 @@
       rules(STEP2, b[k - 1]);
       rules(STEP3, b[k]);
       var c = b[k - 1], s4 = STEP4[c];
-      if (c === "o") s4 = (ends("ion") && (b[j] === "s" || b[j] === "t")) || ends("ou") ? "" : null;
+      if (c === "o") s4 = (ends("ion") && j >= 0 && (b[j] === "s" || b[j] === "t")) || ends("ou") ? "" : null;
       if (s4 != null && (s4 === "" || s4.split(" ").some(ends)) && m() > 1) k = j;
       j = k;
       if (b[k] === "e") { var a = m(); if (a > 1 || (a === 1 && !cvc(k - 1))) k--; }
