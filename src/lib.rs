@@ -5,6 +5,7 @@
 //! [`markdown`] renders Markdown, [`render`] applies templates, [`output`] writes. This file
 //! wires the stages together for the commands `build` and `check`.
 
+pub mod anchors;
 pub mod cache;
 pub mod config;
 pub mod content;
@@ -349,6 +350,16 @@ fn render_markdown(
                 "link destinations are relative to this file (content/{}); check the file name and its language suffix",
                 page.source.content_path
             )));
+        }
+        for (id, offset) in &page.rendered.repeated_ids {
+            let d = Diagnostic::warning(
+                &page.source.file,
+                format!("#{id} is already an id on this page"),
+            )
+            .with_hint(format!(
+                "a link to #{id} lands on the first; give this one an id of its own"
+            ));
+            diagnostics.push(at(d, *offset));
         }
         for link in &page.rendered.links {
             let Some(fragment) = link.fragment.as_deref().map(markdown::percent_decode) else {
