@@ -426,3 +426,13 @@ fn headings_get_the_ids_github_gives_them() {
         ]
     );
 }
+
+#[test]
+fn a_link_to_the_top_of_a_page_lands() {
+    let site = Fixture::copy("basic");
+    site.write(
+        "content/practices/joint-delivery.zh.md",
+        "---\ntitle: 统仓共配\naspect: logistics\ndate: 2022-06-01\n---\n## 做法\n\n[回到顶部](#top) [顶部](#) [冷链](cold-chain.zh.md#top)\n",
+    );
+    site.build_ok();
+}
