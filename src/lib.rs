@@ -376,10 +376,13 @@ fn render_markdown(
                 && !lands(&fragment, &target.rendered.anchors)
             {
                 let mut d = at(
-                    Diagnostic::error(
-                        &page.source.file,
-                        format!("#{fragment} is not a heading of {}", target.source.file),
-                    ),
+                    Diagnostic {
+                        severity: site.config.broken_anchors,
+                        ..Diagnostic::error(
+                            &page.source.file,
+                            format!("#{fragment} is not a heading of {}", target.source.file),
+                        )
+                    },
                     link.offset,
                 );
                 let ids: Vec<&str> = target.rendered.anchors.iter().map(String::as_str).collect();
