@@ -1,7 +1,7 @@
 //! `site.yaml` into a typed `Config`: languages, base URL, theme, collections with their field
 //! schema, and taxonomies.
 
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Diagnostic, Severity};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
@@ -65,6 +65,7 @@ struct RawConfig {
     extra: serde_yaml::Mapping,
     #[serde(default)]
     ignore: Vec<String>,
+    broken_anchors: Option<serde_yaml::Value>,
 }
 
 fn default_theme() -> String {
@@ -87,6 +88,9 @@ pub struct Config {
     pub extra: serde_json::Value,
     /// Files and folders under `content/` that are neither pages nor published.
     pub ignore: crate::content::Ignore,
+    /// What a link to a missing heading of an existing page is (`broken_anchors: error |
+    /// warning`); a link to a missing page is always an error.
+    pub broken_anchors: Severity,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -387,6 +391,14 @@ pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
         }
     }
 
+    let broken_anchors = match broken_anchors(raw.broken_anchors.as_ref(), text) {
+        Ok(severity) => severity,
+        Err(d) => {
+            diagnostics.push(d);
+            Severity::Error
+        }
+    };
+
     if !diagnostics.is_empty() {
         return Err(diagnostics);
     }
@@ -405,6 +417,38 @@ pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
         taxonomies,
         extra: serde_json::to_value(&raw.extra).unwrap_or(serde_json::Value::Null),
         ignore: crate::content::Ignore::new(raw.ignore.iter().map(String::as_str)),
+        broken_anchors,
+    })
+}
+
+/// `broken_anchors: error` (the default) or `broken_anchors: warning`; anything else is an
+/// error at the value.
+fn broken_anchors(value: Option<&serde_yaml::Value>, text: &str) -> Result<Severity, Diagnostic> {
+    use serde_yaml::Value;
+    let written = match value {
+        None => return Ok(Severity::Error),
+        Some(Value::String(s)) if s == "error" => return Ok(Severity::Error),
+        Some(Value::String(s)) if s == "warning" => return Ok(Severity::Warning),
+        Some(Value::String(s)) => format!("\"{s}\""),
+        Some(Value::Sequence(_)) => "a list".into(),
+        Some(Value::Mapping(_)) => "a mapping".into(),
+        Some(other) => yaml_key(other),
+    };
+    let d = Diagnostic::error(
+        CONFIG_FILE,
+        format!("`broken_anchors`: {written} is neither error nor warning"),
+    )
+    .with_hint("write `broken_anchors: error` (the default: a link to a missing heading fails the build) or `broken_anchors: warning` (it is reported and the build goes on)");
+    Err(match find_key(text, "broken_anchors") {
+        Some(key) => {
+            let after_colon = key + text[key..].find(':').map_or(0, |at| at + 1);
+            let rest = &text[after_colon..];
+            d.at_offset(
+                text,
+                after_colon + rest.len() - rest.trim_start_matches([' ', '\t']).len(),
+            )
+        }
+        None => d,
     })
 }
 
@@ -571,6 +615,33 @@ mod tests {
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].message, "\"aspects\" is not a declared taxonomy");
         assert_eq!((errors[0].line, errors[0].column), (11, 7));
+    }
+
+    #[test]
+    fn broken_anchors_is_an_error_or_a_warning() {
+        assert_eq!(parse(MINIMAL).unwrap().broken_anchors, Severity::Error);
+        for (value, severity) in [("error", Severity::Error), ("warning", Severity::Warning)] {
+            let config = parse(&format!("{MINIMAL}broken_anchors: {value}\n")).unwrap();
+            assert_eq!(config.broken_anchors, severity, "{value}");
+        }
+        for (value, shown) in [
+            ("warn", "\"warn\""),
+            ("true", "true"),
+            ("[error]", "a list"),
+        ] {
+            let errors = parse(&format!("{MINIMAL}broken_anchors:  {value}\n")).unwrap_err();
+            assert_eq!(errors.len(), 1, "{errors:?}");
+            assert_eq!(
+                errors[0].message,
+                format!("`broken_anchors`: {shown} is neither error nor warning")
+            );
+            assert_eq!((errors[0].line, errors[0].column), (6, 18), "{value}");
+            let hint = errors[0].hint.as_deref().unwrap();
+            assert!(
+                hint.contains("`broken_anchors: error`")
+                    && hint.contains("`broken_anchors: warning`")
+            );
+        }
     }
 
     #[test]

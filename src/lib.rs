@@ -5,6 +5,7 @@
 //! [`markdown`] renders Markdown, [`render`] applies templates, [`output`] writes. This file
 //! wires the stages together for the commands `build` and `check`.
 
+pub mod anchors;
 pub mod cache;
 pub mod config;
 pub mod content;
@@ -445,6 +446,16 @@ fn render_markdown(
             diagnostics
                 .push(at(Diagnostic::error(&page.source.file, why), broken.offset).with_hint(hint));
         }
+        for (id, offset) in &page.rendered.repeated_ids {
+            let d = Diagnostic::warning(
+                &page.source.file,
+                format!("#{id} is already an id on this page"),
+            )
+            .with_hint(format!(
+                "a link to #{id} lands on the first; give this one an id of its own"
+            ));
+            diagnostics.push(at(d, *offset));
+        }
         for link in &page.rendered.links {
             let Some(fragment) = link.fragment.as_deref().map(markdown::percent_decode) else {
                 continue;
@@ -457,26 +468,60 @@ fn render_markdown(
                     .map(|&i| &site.pages[i])
             };
             if let Some(target) = target
-                && !target.rendered.anchors.contains(&fragment)
+                && !lands(&fragment, &target.rendered.anchors)
             {
                 let mut d = at(
-                    Diagnostic::error(
-                        &page.source.file,
-                        format!("#{fragment} is not a heading of {}", target.source.file),
-                    ),
+                    Diagnostic {
+                        severity: site.config.broken_anchors,
+                        ..Diagnostic::error(
+                            &page.source.file,
+                            format!("#{fragment} is not a heading of {}", target.source.file),
+                        )
+                    },
                     link.offset,
                 );
                 let ids: Vec<&str> = target.rendered.anchors.iter().map(String::as_str).collect();
-                if let Some(near) = schema::closest(&fragment, ids.iter().copied()) {
+                if let Some(near) = near_anchor(&fragment, &ids) {
                     d = d.with_hint(format!("did you mean #{near}?"));
                 } else if !ids.is_empty() {
-                    d = d.with_hint(format!("its headings are #{}", ids.join(", #")));
+                    d = d.with_hint(anchor_list(&ids));
                 }
                 diagnostics.push(d);
             }
         }
     }
     diagnostics
+}
+
+/// Whether a link to `#fragment` lands on a page with these anchors: on one of them, or, as
+/// browsers do with `#` and `#top`, at the top of the page.
+fn lands(fragment: &str, anchors: &std::collections::BTreeSet<String>) -> bool {
+    anchors.contains(fragment) || fragment.is_empty() || fragment.eq_ignore_ascii_case("top")
+}
+
+/// An anchor close enough to `fragment` to be what its author meant: within
+/// [`schema::closest`]'s distance of a typo, and with no more than half of the longer of the two
+/// changed (`#f1` is not a typo of `#总结`, though only two characters differ).
+fn near_anchor<'a>(fragment: &str, ids: &[&'a str]) -> Option<&'a str> {
+    let close = |id: &&str| {
+        let longer = fragment.chars().count().max(id.chars().count());
+        2 * schema::edit_distance(fragment, id) <= longer
+    };
+    schema::closest(fragment, ids.iter().copied().filter(close))
+}
+
+/// The hint that lists a page's anchors: the first ten, then how many more.
+fn anchor_list(ids: &[&str]) -> String {
+    const SHOWN: usize = 10;
+    let shown = ids.iter().take(SHOWN).map(|id| format!("#{id}"));
+    let mut hint = format!(
+        "its headings and anchors are {}",
+        shown.collect::<Vec<_>>().join(", ")
+    );
+    if ids.len() > SHOWN {
+        hint.push_str(&format!(", … ({} in all)", ids.len()));
+    }
+    hint
 }
 
 /// `casebook check`: everything but writing.

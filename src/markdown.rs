@@ -4,6 +4,7 @@
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use serde::Serialize;
 use std::collections::BTreeSet;
+use std::ops::Range;
 
 /// A heading in the table of contents.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -37,8 +38,12 @@ pub struct BrokenLink {
 pub struct Rendered {
     pub html: String,
     pub toc: Vec<TocEntry>,
-    /// Every heading id, for checking links to `page.md#heading`.
+    /// Every id a link to `page.md#id` may land on: the headings', the footnotes' and those
+    /// written in raw HTML (`<a id="f1"></a>`).
     pub anchors: BTreeSet<String>,
+    /// Ids written twice on the page (explicit heading ids, raw HTML, footnotes), each with the
+    /// byte offset of its second writing in the body.
+    pub repeated_ids: Vec<(String, usize)>,
     pub links: Vec<InternalLink>,
     pub broken_links: Vec<BrokenLink>,
     /// Links to other sites (`http://`, `https://`), with their byte offsets in the body.
@@ -83,8 +88,10 @@ pub fn render_markdown(body: &str, context: &LinkContext<'_>) -> Rendered {
     let mut rendered = Rendered::default();
     let mut events: Vec<Event<'_>> = Vec::new();
     let mut heading: Option<HeadingBuilder<'_>> = None;
-    let mut used_ids: BTreeSet<String> = BTreeSet::new();
-    let mut flat_toc: Vec<(u8, String, String)> = Vec::new();
+    // Each heading with the indices in `events` of its opening and closing tags, written once
+    // every id written by hand on the page is known.
+    let mut headings: Vec<(HeadingBuilder<'_>, usize, usize)> = Vec::new();
+    let mut written_ids = WrittenIds::default();
     // The dimensions of each image, in the order the images come.
     let mut image_sizes: Vec<Option<(u32, u32)>> = Vec::new();
 
@@ -134,6 +141,7 @@ pub fn render_markdown(body: &str, context: &LinkContext<'_>) -> Rendered {
             ) => rendered.text.push('\n'),
             _ => {}
         }
+        written_ids.observe(&event, &range, body);
         match event {
             Event::Start(Tag::Heading {
                 level,
@@ -149,30 +157,48 @@ pub fn render_markdown(body: &str, context: &LinkContext<'_>) -> Rendered {
                     inner: Vec::new(),
                     text: String::new(),
                 });
+                if let Some(id) = heading.as_ref().and_then(|h| h.id.as_deref()) {
+                    written_ids.ids.push((id.to_string(), range.start));
+                }
             }
             Event::End(TagEnd::Heading(_)) => {
-                let Some(h) = heading.take() else { continue };
+                let Some(mut h) = heading.take() else {
+                    continue;
+                };
                 rendered.text.push('\n');
-                let id = unique_id(
-                    h.id.as_deref()
-                        .map(str::to_string)
-                        .unwrap_or_else(|| heading_slug(&h.text)),
-                    &mut used_ids,
-                );
-                let level = heading_number(h.level);
-                flat_toc.push((level, id.clone(), h.text.trim().to_string()));
-                events.push(Event::Html(CowStr::from(h.open_tag(&id))));
-                events.extend(h.inner);
-                events.push(Event::Html(CowStr::from(format!(
-                    "<a class=\"anchor\" href=\"#{id}\" aria-hidden=\"true\" tabindex=\"-1\">#</a></h{level}>\n",
-                    id = escape_attribute(&id)
-                ))));
+                let open_at = events.len();
+                events.push(Event::Html(CowStr::Borrowed("")));
+                events.append(&mut h.inner);
+                events.push(Event::Html(CowStr::Borrowed("")));
+                headings.push((h, open_at, events.len() - 1));
             }
             other => match heading.as_mut() {
                 Some(h) => h.inner.push(other),
                 None => events.push(other),
             },
         }
+    }
+    // An id written by hand is kept as it is; the generated ones make way for it.
+    let mut used_ids: BTreeSet<String> = BTreeSet::new();
+    written_ids.ids.sort_by_key(|&(_, offset)| offset);
+    for (id, offset) in written_ids.ids {
+        if !used_ids.insert(id.clone()) {
+            rendered.repeated_ids.push((id, offset));
+        }
+    }
+    let mut flat_toc: Vec<(u8, String, String)> = Vec::with_capacity(headings.len());
+    for (h, open_at, close_at) in headings {
+        let id = match h.id.as_deref() {
+            Some(id) => id.to_string(),
+            None => unique_id(heading_slug(&h.text), &mut used_ids),
+        };
+        let level = heading_number(h.level);
+        events[open_at] = Event::Html(CowStr::from(h.open_tag(&id)));
+        events[close_at] = Event::Html(CowStr::from(format!(
+            "<a class=\"anchor\" href=\"#{id}\" aria-hidden=\"true\" tabindex=\"-1\">#</a></h{level}>\n",
+            id = escape_attribute(&id)
+        )));
+        flat_toc.push((level, id, h.text.trim().to_string()));
     }
     rendered.anchors = used_ids;
     rendered.toc = nest_toc(&flat_toc);
@@ -232,16 +258,19 @@ fn heading_number(level: HeadingLevel) -> u8 {
     level as u8
 }
 
-/// A heading's id: its slug, or `section` when nothing of it is a letter or digit.
+/// A heading's id: the one GitHub gives it (see [`crate::anchors::github_id`]), or `section` when
+/// nothing of its text is left.
 fn heading_slug(text: &str) -> String {
-    let slug = crate::slug::slugify(text);
-    if slug.is_empty() {
+    let id = crate::anchors::github_id(text);
+    if id.is_empty() {
         "section".to_string()
     } else {
-        slug
+        id
     }
 }
 
+/// `base`, or the first of `base-1`, `base-2`, … not yet used, as GitHub numbers repeated
+/// headings.
 fn unique_id(base: String, used: &mut BTreeSet<String>) -> String {
     let mut id = base.clone();
     let mut n = 1;
@@ -251,6 +280,65 @@ fn unique_id(base: String, used: &mut BTreeSet<String>) -> String {
     }
     used.insert(id.clone());
     id
+}
+
+/// The ids a page's author wrote: explicit heading ids (added by the caller), footnotes', and
+/// those of raw HTML, each with its byte offset in the body.
+#[derive(Default)]
+struct WrittenIds {
+    ids: Vec<(String, usize)>,
+    /// The HTML block being read, which comes line by line (and a comment or a tag may span
+    /// lines).
+    block: Option<HtmlBlock>,
+}
+
+#[derive(Default)]
+struct HtmlBlock {
+    text: String,
+    /// Where each line starts in `text` and in the body, and whether its text is the body's
+    /// (not so in a block quote, for one): if not, an id in it is placed at the line's start.
+    lines: Vec<(usize, usize, bool)>,
+}
+
+impl WrittenIds {
+    fn observe(&mut self, event: &Event<'_>, range: &Range<usize>, body: &str) {
+        let verbatim = |text: &str| body.get(range.clone()) == Some(text);
+        match event {
+            Event::Start(Tag::FootnoteDefinition(label)) => {
+                self.ids.push((label.to_string(), range.start))
+            }
+            Event::Start(Tag::HtmlBlock) => self.block = Some(HtmlBlock::default()),
+            Event::Html(html) if self.block.is_some() => {
+                if let Some(block) = &mut self.block {
+                    block
+                        .lines
+                        .push((block.text.len(), range.start, verbatim(html)));
+                    block.text.push_str(html);
+                }
+            }
+            Event::End(TagEnd::HtmlBlock) => {
+                let Some(block) = self.block.take() else {
+                    return;
+                };
+                for (id, at) in crate::anchors::html_ids(&block.text) {
+                    let line = block.lines[block.lines.partition_point(|l| l.0 <= at) - 1];
+                    let offset = match line {
+                        (start, offset, true) => offset + at - start,
+                        (_, offset, false) => offset,
+                    };
+                    self.ids.push((id, offset));
+                }
+            }
+            Event::Html(html) | Event::InlineHtml(html) => {
+                let exact = verbatim(html);
+                for (id, at) in crate::anchors::html_ids(html) {
+                    self.ids
+                        .push((id, range.start + if exact { at } else { 0 }));
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// Levels 2 and 3 as a two-level tree; a level-3 heading before any level 2 stands alone.
@@ -531,6 +619,137 @@ mod tests {
         assert!(r.html.contains("<h3 id=\"more\">Details"));
         assert_eq!(r.toc.len(), 2);
         assert_eq!(r.toc[1].children[0].id, "more");
+    }
+
+    /// The ids of a page's headings, in order.
+    fn heading_ids(body: &str) -> Vec<String> {
+        let html = render(body).html;
+        html.match_indices("<h")
+            .filter_map(|(at, _)| {
+                let rest = html[at..].strip_prefix("<h")?;
+                let rest = rest.get(1..)?.strip_prefix(" id=\"")?;
+                Some(rest[..rest.find('"')?].to_string())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn heading_ids_are_githubs() {
+        for (heading, id) in [
+            ("ASP.NET Core", "aspnet-core"),
+            // The `-` of `->` stays between the two spaces' (as `a - b` is `a---b`); an arrow
+            // that is one character goes.
+            ("Migrating from -> v1.18.0", "migrating-from---v1180"),
+            ("Migrating from → v1.18.0", "migrating-from--v1180"),
+            ("C++ & Rust", "c--rust"),
+            ("背景与目标", "背景与目标"),
+            ("  Spaces  ", "spaces"),
+            ("😄 Emoji", "-emoji"),
+            ("Use `cargo build`", "use-cargo-build"),
+            (
+                "*Emphasis* and [a link](https://example.org)",
+                "emphasis-and-a-link",
+            ),
+            ("Title {.note}", "title"),
+            ("Title <span>with HTML</span>", "title-with-html"),
+            ("!!!", "section"),
+        ] {
+            assert_eq!(heading_ids(&format!("## {heading}\n")), [id], "{heading}");
+        }
+    }
+
+    #[test]
+    fn repeated_headings_are_numbered_as_github_numbers_them() {
+        assert_eq!(
+            heading_ids(
+                "## echo\n\n## echo\n\n## echo 1\n\n## echo-1\n\n## echo\n\n## !\n\n## ?\n"
+            ),
+            [
+                "echo",
+                "echo-1",
+                "echo-1-1",
+                "echo-1-2",
+                "echo-2",
+                "section",
+                "section-1"
+            ]
+        );
+    }
+
+    #[test]
+    fn explicit_ids_are_kept_as_written_and_generated_ones_make_way() {
+        // The explicit id comes after the heading whose generated id it would take.
+        let r = render("## Intro\n\n## Intro\n\n## Details {#intro-1}\n\n## Again {#Intro_2}\n");
+        assert_eq!(
+            heading_ids("## Intro\n\n## Intro\n\n## Details {#intro-1}\n\n## Again {#Intro_2}\n"),
+            ["intro", "intro-2", "intro-1", "Intro_2"]
+        );
+        assert!(r.repeated_ids.is_empty());
+        assert_eq!(r.toc[2].id, "intro-1");
+        assert!(r.anchors.contains("intro-2"));
+    }
+
+    #[test]
+    fn an_explicit_id_written_twice_is_kept_twice_and_reported_at_the_second() {
+        let body = "## One {#same}\n\n## Two {#same}\n\n<a id=\"f1\"></a> <a id=\"f1\"></a>\n";
+        let r = render(body);
+        assert_eq!(heading_ids(body), ["same", "same"]);
+        let at: Vec<(&str, &str)> = r
+            .repeated_ids
+            .iter()
+            .map(|(id, offset)| (id.as_str(), &body[*offset..]))
+            .collect();
+        assert_eq!(
+            at,
+            [
+                (
+                    "same",
+                    "## Two {#same}\n\n<a id=\"f1\"></a> <a id=\"f1\"></a>\n"
+                ),
+                ("f1", "f1\"></a>\n"),
+            ]
+        );
+    }
+
+    #[test]
+    fn ids_of_raw_html_and_footnotes_are_anchors() {
+        let body = "Text[^note] and <sup id=\"a1\">1</sup>.\n\n\
+            <div class=\"refs\">\n<p><a name=\"ref-1\"></a>One</p>\n<span\n  id='split'>x</span>\n</div>\n\n\
+            <!--\n<a id=\"commented\"></a>\n-->\n\n\
+            Inline <!-- <a id=\"inline-comment\"> --> <span name=\"not-an-anchor\" data-id=\"nor-this\">.\n\n\
+            > <a id=\"quoted\"></a>\n\n\
+            `<a id=\"code\">`\n\n\
+            [^note]: The note.\n";
+        let r = render(body);
+        let anchors: Vec<&str> = r.anchors.iter().map(String::as_str).collect();
+        assert_eq!(anchors, ["a1", "note", "quoted", "ref-1", "split"]);
+        assert!(
+            r.html
+                .contains("<div class=\"footnote-definition\" id=\"note\">"),
+            "{}",
+            r.html
+        );
+        // Written once more before the body, each is reported where the body writes it.
+        for id in ["a1", "ref-1", "split", "quoted"] {
+            let text = format!("<a id=\"{id}\"></a>\n\n{body}");
+            let repeated = render(&text).repeated_ids;
+            assert_eq!(repeated.len(), 1, "{id}: {repeated:?}");
+            let rest = &text[repeated[0].1..];
+            assert!(
+                rest.starts_with(id) || (id == "quoted" && rest.starts_with("<a id=\"quoted")),
+                "{id}: {rest:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_heading_makes_way_for_an_id_of_raw_html() {
+        let r = render("<a id=\"intro\"></a>\n\n## Intro\n");
+        assert_eq!(
+            heading_ids("<a id=\"intro\"></a>\n\n## Intro\n"),
+            ["intro-1"]
+        );
+        assert!(r.anchors.contains("intro"));
     }
 
     #[test]

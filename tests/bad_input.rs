@@ -3,7 +3,7 @@
 
 mod common;
 
-use casebook::diagnostics::Diagnostic;
+use casebook::diagnostics::{Diagnostic, Severity};
 use common::Fixture;
 
 const FILE: &str = "content/practices/bad.zh.md";
@@ -340,4 +340,129 @@ fn a_link_to_a_page_with_errors_is_not_reported_again() {
     let errors: Vec<_> = report.diagnostics.iter().filter(|d| d.is_error()).collect();
     assert_eq!(errors.len(), 1, "{errors:#?}");
     assert_eq!(errors[0].file, "content/practices/joint-delivery.zh.md");
+}
+
+/// A practice whose hand-made footnote link has no anchor to land on.
+const FOOTNOTE_WITHOUT_ANCHOR: &str =
+    "---\ntitle: 坏链接\naspect: green\ndate: 2023-01-01\n---\n## 总结\n\n见注释[1](#f1)。\n";
+
+#[test]
+fn a_missing_anchor_is_not_called_a_typo_of_an_unlike_heading() {
+    let errors = errors_for(FOOTNOTE_WITHOUT_ANCHOR.as_bytes());
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!(errors[0].message, format!("#f1 is not a heading of {FILE}"));
+    assert_eq!((errors[0].line, errors[0].column), (8, 4));
+    assert_eq!(
+        errors[0].hint.as_deref(),
+        Some("its headings and anchors are #总结")
+    );
+}
+
+#[test]
+fn the_anchors_a_hint_lists_are_bounded() {
+    let headings: String = (1..=12).map(|n| format!("## Part {n}\n\n")).collect();
+    let errors = errors_for(
+        format!(
+            "---\ntitle: 坏链接\naspect: green\ndate: 2023-01-01\n---\n{headings}[x](#conclusion)\n"
+        )
+        .as_bytes(),
+    );
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!(
+        errors[0].hint.as_deref(),
+        Some(
+            "its headings and anchors are #part-1, #part-10, #part-11, #part-12, #part-2, #part-3, \
+             #part-4, #part-5, #part-6, #part-7, … (12 in all)"
+        )
+    );
+}
+
+#[test]
+fn an_id_written_twice_is_a_warning_at_the_second() {
+    let site = Fixture::copy("basic");
+    site.write(
+        FILE,
+        "---\ntitle: 重复\naspect: green\ndate: 2023-01-01\n---\n## 注释 {#notes}\n\n<a id=\"notes\"></a>\n",
+    );
+    let report = site.build_ok();
+    let warnings: Vec<_> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.file == FILE)
+        .collect();
+    assert_eq!(warnings.len(), 1, "{warnings:#?}");
+    assert_eq!(warnings[0].message, "#notes is already an id on this page");
+    assert_eq!((warnings[0].line, warnings[0].column), (8, 8));
+}
+
+/// The basic fixture with `broken_anchors: warning` in its site.yaml.
+fn anchors_as_warnings() -> Fixture {
+    let site = Fixture::copy("basic");
+    let config = std::fs::read_to_string(site.root().join("site.yaml")).unwrap();
+    site.write("site.yaml", &format!("{config}broken_anchors: warning\n"));
+    site
+}
+
+#[test]
+fn with_broken_anchors_as_warnings_a_missing_heading_does_not_stop_the_build() {
+    let site = anchors_as_warnings();
+    site.write(
+        FILE,
+        "---\ntitle: 坏链接\naspect: green\ndate: 2023-01-01\n---\n见 [冷链](cold-chain.zh.md#no-such-heading) 与 [注释](#f1)。\n",
+    );
+    let report = site.build_ok();
+    let warnings: Vec<_> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.file == FILE)
+        .map(|d| (d.severity, d.line, d.column, d.message.as_str()))
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            (
+                Severity::Warning,
+                6,
+                3,
+                "#no-such-heading is not a heading of content/practices/cold-chain.zh.md"
+            ),
+            (
+                Severity::Warning,
+                6,
+                44,
+                "#f1 is not a heading of content/practices/bad.zh.md"
+            ),
+        ]
+    );
+    assert_eq!(site.page("practices/bad").count("h1"), 1);
+}
+
+#[test]
+fn with_broken_anchors_as_warnings_a_missing_page_is_still_an_error() {
+    let site = anchors_as_warnings();
+    site.write(
+        FILE,
+        "---\ntitle: 坏链接\naspect: green\ndate: 2023-01-01\n---\n[a](missing.zh.md#x) [b](cold-chain.zh.md#x)\n",
+    );
+    let report = site.build();
+    let found: Vec<_> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.file == FILE)
+        .map(|d| (d.severity, d.message.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                Severity::Error,
+                "links to practices/missing.zh.md, which does not exist"
+            ),
+            (
+                Severity::Warning,
+                "#x is not a heading of content/practices/cold-chain.zh.md"
+            ),
+        ]
+    );
+    assert!(!site.public().exists(), "a failed build wrote nothing");
 }

@@ -422,3 +422,60 @@ fn pages_outside_collections_are_linked_from_every_page() {
             .any(|h| h.ends_with("about/"))
     );
 }
+
+#[test]
+fn a_link_lands_on_an_anchor_written_in_raw_html() {
+    let site = Fixture::copy("basic");
+    site.write(
+        "content/practices/cold-chain.zh.md",
+        "---\ntitle: 冷链物流标准化\naspect: green\ndate: 2023-01-19\n---\n## 背景\n\n冷链的做法<sup><a href=\"#f1\">1</a></sup>。\n\n## 注释\n\n<a id=\"f1\"></a>1. 出处。<a name=\"f2\"></a>\n",
+    );
+    site.write(
+        "content/practices/joint-delivery.zh.md",
+        "---\ntitle: 统仓共配\naspect: logistics\ndate: 2022-06-01\n---\n见 [注释一](cold-chain.zh.md#f1)、[注释二](cold-chain.zh.md#f2) 与 [本页](#note)。\n\n<p id='note'>备注</p>\n",
+    );
+    site.build_ok();
+    let page = site.page("practices/joint-delivery");
+    assert!(
+        page.attrs("a", "href")
+            .contains(&"../../practices/cold-chain/#f1".to_string()),
+        "{:?}",
+        page.attrs("a", "href")
+    );
+}
+
+#[test]
+fn headings_get_the_ids_github_gives_them() {
+    let site = Fixture::copy("basic");
+    site.write(
+        "content/practices/cold-chain.zh.md",
+        "---\ntitle: 冷链物流标准化\naspect: green\ndate: 2023-01-19\n---\n## ASP.NET Core\n\n## 背景与目标\n\n## 背景与目标\n\n## Overview {#intro-1}\n\n## Intro\n\n## Intro\n",
+    );
+    site.write(
+        "content/practices/joint-delivery.zh.md",
+        "---\ntitle: 统仓共配\naspect: logistics\ndate: 2022-06-01\n---\n[a](cold-chain.zh.md#aspnet-core) [b](cold-chain.zh.md#背景与目标-1) [c](cold-chain.zh.md#intro-1) [d](cold-chain.zh.md#intro-2)\n",
+    );
+    site.build_ok();
+    let page = site.page("practices/cold-chain");
+    assert_eq!(
+        page.attrs("a.anchor", "href"),
+        [
+            "#aspnet-core",
+            "#背景与目标",
+            "#背景与目标-1",
+            "#intro-1",
+            "#intro",
+            "#intro-2"
+        ]
+    );
+}
+
+#[test]
+fn a_link_to_the_top_of_a_page_lands() {
+    let site = Fixture::copy("basic");
+    site.write(
+        "content/practices/joint-delivery.zh.md",
+        "---\ntitle: 统仓共配\naspect: logistics\ndate: 2022-06-01\n---\n## 做法\n\n[回到顶部](#top) [顶部](#) [冷链](cold-chain.zh.md#top)\n",
+    );
+    site.build_ok();
+}
