@@ -30,7 +30,7 @@ export function build(root) {
 /** Serves `dir` on 127.0.0.1 under /casebook/, like a site published on a sub-path; pushes each
  * path it serves to `served`. */
 export function serveStatic(dir, served = []) {
-  const types = { '.html': 'text/html; charset=utf-8', '.css': 'text/css', '.js': 'text/javascript', '.xml': 'application/xml' };
+  const types = { '.html': 'text/html; charset=utf-8', '.css': 'text/css', '.js': 'text/javascript', '.xml': 'application/xml', '.png': 'image/png', '.pdf': 'application/pdf' };
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url, 'http://localhost').pathname);
     if (!path.startsWith('/casebook/')) { res.writeHead(404).end(); return; }
