@@ -456,6 +456,11 @@ fn render_markdown(
             ));
             diagnostics.push(at(d, *offset));
         }
+        for warning in &page.rendered.warnings {
+            let d =
+                Diagnostic::warning(&page.source.file, &warning.message).with_hint(warning.hint);
+            diagnostics.push(at(d, warning.offset));
+        }
         for link in &page.rendered.links {
             let Some(fragment) = link.fragment.as_deref().map(markdown::percent_decode) else {
                 continue;

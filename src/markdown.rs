@@ -48,11 +48,22 @@ pub struct Rendered {
     pub broken_links: Vec<BrokenLink>,
     /// Links to other sites (`http://`, `https://`), with their byte offsets in the body.
     pub external_links: Vec<(String, usize)>,
+    /// What the author should know about the body, each at its byte offset.
+    pub warnings: Vec<MarkdownWarning>,
     /// The text without markup, blocks separated by newlines.
     pub text: String,
     /// A hash of everything the HTML follows from: the body, the page's folder and URL, and
     /// where every page it may link to lives (set by the caller, which knows the site).
     pub key: u64,
+}
+
+/// Something in a body that builds but is likely not what its author meant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MarkdownWarning {
+    pub message: String,
+    pub hint: &'static str,
+    /// Byte offset in the body.
+    pub offset: usize,
 }
 
 /// What rendering needs to know about the page and the site.
@@ -92,6 +103,7 @@ pub fn render_markdown(body: &str, context: &LinkContext<'_>) -> Rendered {
     // every id written by hand on the page is known.
     let mut headings: Vec<(HeadingBuilder<'_>, usize, usize)> = Vec::new();
     let mut written_ids = WrittenIds::default();
+    let mut comments = Comments::default();
     // The dimensions of each image, in the order the images come.
     let mut image_sizes: Vec<Option<(u32, u32)>> = Vec::new();
 
@@ -142,6 +154,13 @@ pub fn render_markdown(body: &str, context: &LinkContext<'_>) -> Rendered {
             _ => {}
         }
         written_ids.observe(&event, &range, body);
+        if let Event::Html(html) = &event {
+            comments.observe(
+                html,
+                range.start,
+                body.get(range.clone()) == Some(html.as_ref()),
+            );
+        }
         match event {
             Event::Start(Tag::Heading {
                 level,
@@ -209,6 +228,16 @@ pub fn render_markdown(body: &str, context: &LinkContext<'_>) -> Rendered {
         with_image_tags(events, &image_sizes)
     };
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
+    if let Some(offset) = comments.open {
+        // An HTML comment runs to the end of the body; closed here, so that it does not hide
+        // the rest of the page (the footer, the next article of the print page).
+        html.push_str("-->\n");
+        rendered.warnings.push(MarkdownWarning {
+            message: "this HTML comment is never closed: everything after it is hidden".into(),
+            hint: "end the comment with -->",
+            offset,
+        });
+    }
     rendered.html = html;
     rendered
 }
@@ -341,6 +370,39 @@ impl WrittenIds {
     }
 }
 
+/// Follows HTML comments across the raw HTML of a body, to find one left open.
+#[derive(Default)]
+struct Comments {
+    /// Where the comment that is still open began.
+    open: Option<usize>,
+}
+
+impl Comments {
+    /// `html` is raw HTML at `offset` in the body; `exact` when it is the body's text as written.
+    fn observe(&mut self, html: &str, offset: usize, exact: bool) {
+        let mut rest = 0;
+        while rest < html.len() {
+            let text = &html[rest..];
+            match self.open {
+                None => match text.find("<!--") {
+                    Some(at) => {
+                        self.open = Some(offset + if exact { rest + at } else { 0 });
+                        rest += at + 4;
+                    }
+                    None => return,
+                },
+                Some(_) => match text.find("-->") {
+                    Some(at) => {
+                        self.open = None;
+                        rest += at + 3;
+                    }
+                    None => return,
+                },
+            }
+        }
+    }
+}
+
 /// Levels 2 and 3 as a two-level tree; a level-3 heading before any level 2 stands alone.
 fn nest_toc(flat: &[(u8, String, String)]) -> Vec<TocEntry> {
     let mut toc: Vec<TocEntry> = Vec::new();
@@ -435,6 +497,14 @@ fn resolve_link<'a>(
         });
         return (dest.clone(), None);
     }
+    if let Some(scheme) = script_scheme(dest) {
+        rendered.warnings.push(MarkdownWarning {
+            message: format!("a {scheme}: address runs code or hides content when followed"),
+            hint: "link to a page or a file instead; HTML written by hand is kept as it is",
+            offset,
+        });
+        return (dest.clone(), None);
+    }
     if is_external(dest) {
         if dest.starts_with("http://") || dest.starts_with("https://") {
             rendered.external_links.push((dest.to_string(), offset));
@@ -516,6 +586,22 @@ fn resolve_asset<'a>(
         });
     }
     (dest.clone(), None)
+}
+
+/// `javascript`, `vbscript` or `data` when `dest` is such an address, read as browsers read it
+/// (case, spaces and control characters ignored).
+fn script_scheme(dest: &str) -> Option<&'static str> {
+    let scheme: String = dest
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace() && !c.is_control())
+        .take(11)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    ["javascript", "vbscript", "data"].into_iter().find(|s| {
+        scheme
+            .strip_prefix(s)
+            .is_some_and(|rest| rest.starts_with(':'))
+    })
 }
 
 fn is_external(dest: &str) -> bool {
@@ -809,6 +895,29 @@ mod tests {
         assert_eq!(resolved, ["practices/gone.png", "files/gone.pdf"]);
         assert!(r.html.contains("href=\"../tags/\""), "{}", r.html);
         assert!(r.html.contains("loading=\"lazy\""), "{}", r.html);
+    }
+
+    #[test]
+    fn script_addresses_are_warnings_at_their_links() {
+        let r = render(
+            "a [x](javascript:alert(1)) b [y](JaVaScRiPt:x) ![z](data:image/png;base64,AA) [ok](https://x.org/)\n",
+        );
+        let at: Vec<usize> = r.warnings.iter().map(|w| w.offset).collect();
+        assert_eq!(at, [2, 29, 47]);
+        assert!(r.warnings[0].message.starts_with("a javascript: address"));
+        assert_eq!(script_scheme("data:text/html,x"), Some("data"));
+        assert_eq!(script_scheme("database.md"), None);
+        assert_eq!(script_scheme("VBScript:x"), Some("vbscript"));
+    }
+
+    #[test]
+    fn an_unclosed_comment_is_a_warning_and_closed() {
+        let r = render("one\n\n<!-- a note\n\ntwo\n");
+        assert_eq!(r.warnings.len(), 1);
+        assert_eq!(r.warnings[0].offset, 5);
+        assert!(r.html.ends_with("-->\n"), "{}", r.html);
+        let closed = render("one\n\n<!-- a\n\nb -->\n\n<!-- c --> d\n");
+        assert!(closed.warnings.is_empty(), "{:?}", closed.warnings);
     }
 
     #[test]

@@ -466,3 +466,69 @@ fn with_broken_anchors_as_warnings_a_missing_page_is_still_an_error() {
     );
     assert!(!site.public().exists(), "a failed build wrote nothing");
 }
+
+/// The warnings of a build of the basic fixture with `content/practices/bad.zh.md` holding `text`.
+fn warnings_for(site: &Fixture, text: &[u8]) -> Vec<Diagnostic> {
+    std::fs::write(site.root().join(FILE), text).unwrap();
+    let report = site.build_ok();
+    report
+        .diagnostics
+        .into_iter()
+        .filter(|d| d.file == FILE && d.severity == casebook::diagnostics::Severity::Warning)
+        .collect()
+}
+
+#[test]
+fn control_characters_in_a_body_are_removed_with_a_warning() {
+    let site = Fixture::copy("basic");
+    let warnings = warnings_for(
+        &site,
+        b"---\ntitle: A\naspect: green\ndate: 2030-01-01\n---\nfirst\x00 line\x0b\n\nsecond\x1b\n",
+    );
+    assert_eq!(warnings.len(), 1, "{warnings:#?}");
+    assert_eq!((warnings[0].line, warnings[0].column), (6, 6));
+    for feed in ["atom.xml", "practices/bad/index.html", "print/index.html"] {
+        let text = site.read(feed);
+        assert!(
+            !text.contains(['\0', '\x0b', '\x1b']),
+            "{feed} holds a control character"
+        );
+    }
+    assert!(site.read("atom.xml").contains("first line"));
+}
+
+#[test]
+fn a_script_address_in_a_link_or_image_is_a_warning_at_its_position() {
+    let site = Fixture::copy("basic");
+    let warnings = warnings_for(
+        &site,
+        b"---\ntitle: A\naspect: green\ndate: 2030-01-01\n---\nSee [this](javascript:alert(1)).\n\n![x](data:text/html;base64,PHNjcmlwdD4=)\n",
+    );
+    let places: Vec<(usize, usize)> = warnings.iter().map(|w| (w.line, w.column)).collect();
+    assert_eq!(places, [(6, 5), (8, 1)], "{warnings:#?}");
+    assert!(warnings[0].message.contains("javascript:"));
+}
+
+#[test]
+fn an_unclosed_comment_is_a_warning_and_hides_nothing_after_its_page() {
+    let site = Fixture::copy("basic");
+    let warnings = warnings_for(
+        &site,
+        b"---\ntitle: A\naspect: green\ndate: 2030-01-01\n---\nVisible.\n\n<!-- a note never closed\n\nHidden.\n",
+    );
+    assert_eq!(warnings.len(), 1, "{warnings:#?}");
+    assert_eq!((warnings[0].line, warnings[0].column), (8, 1));
+    let page = site.page("practices/bad");
+    assert_eq!(
+        page.count("footer.site-footer"),
+        1,
+        "the page keeps its footer"
+    );
+    // The print page still shows the practices printed after this one (newest first).
+    let print = site.page("print");
+    let titles = print.texts("article.print-page h2.print-page-title");
+    assert!(
+        titles.iter().any(|t| t.contains("冷链物流标准化")),
+        "{titles:?}"
+    );
+}

@@ -41,6 +41,8 @@ pub struct SourcePage {
     /// that a rebuild tells what changed without hashing every page again.
     pub front_matter_key: u64,
     pub body_key: u64,
+    /// What reading the file changed or found, reported with the page's other diagnostics.
+    pub warnings: Vec<Diagnostic>,
 }
 
 impl SourcePage {
@@ -312,6 +314,7 @@ fn read_page(
     config: &Config,
 ) -> Result<SourcePage, Diagnostic> {
     let text = decode(bytes, file)?;
+    let (text, warnings) = without_control_characters(text, file);
     let content_path = relative(content_root, path);
     let (dir, file_name) = match content_path.rfind('/') {
         Some(i) => (&content_path[..i], &content_path[i + 1..]),
@@ -336,7 +339,38 @@ fn read_page(
         body_offset,
         content_path,
         text,
+        warnings,
     })
+}
+
+/// The text without the control characters that XML 1.0 forbids (NUL and the other C0 controls
+/// but tab and line breaks, U+FFFE, U+FFFF): a feed holding one is read by no feed reader. Their
+/// removal is a warning at the first.
+fn without_control_characters(text: String, file: &str) -> (String, Vec<Diagnostic>) {
+    let forbidden = |c: char| {
+        (c.is_ascii_control() && !matches!(c, '\t' | '\n' | '\r'))
+            || c == '\u{fffe}'
+            || c == '\u{ffff}'
+    };
+    let Some(first) = text.find(forbidden) else {
+        return (text, Vec::new());
+    };
+    let count = text.chars().filter(|&c| forbidden(c)).count();
+    let code = text[first..].chars().next().map_or(0, u32::from);
+    let warning = Diagnostic::warning(
+        file,
+        format!(
+            "{} removed (U+{code:04X} here)",
+            if count == 1 {
+                "a control character was".to_string()
+            } else {
+                format!("{count} control characters were")
+            }
+        ),
+    )
+    .at_offset(&text, first)
+    .with_hint("such characters come with text pasted from other programs; they are invisible and no feed reader accepts them");
+    (text.replace(forbidden, ""), vec![warning])
 }
 
 /// UTF-8 text without BOM and with `\n` line endings, or an error at the first invalid byte.
@@ -494,6 +528,17 @@ mod tests {
     fn decoding_strips_bom_and_normalizes_crlf() {
         let text = decode(b"\xef\xbb\xbf---\r\ntitle: A\r\n---\r\n".to_vec(), "a.md").unwrap();
         assert_eq!(text, "---\ntitle: A\n---\n");
+    }
+
+    #[test]
+    fn control_characters_are_removed_with_a_warning_at_the_first() {
+        let (text, warnings) =
+            without_control_characters("---\ntitle: A\n---\nab\u{0}c\u{1b}\td\n".into(), "a.md");
+        assert_eq!(text, "---\ntitle: A\n---\nabc\td\n");
+        assert_eq!((warnings[0].line, warnings[0].column), (4, 3));
+        assert!(warnings[0].message.starts_with("2 control characters"));
+        let (same, none) = without_control_characters("a\tb\n".into(), "a.md");
+        assert_eq!((same.as_str(), none.len()), ("a\tb\n", 0));
     }
 
     #[test]

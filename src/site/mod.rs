@@ -254,7 +254,8 @@ fn validate_page(
         }
         None => (standalone, "a page outside the collections"),
     };
-    let (checked, diagnostics) = schema::validate(source, fields, owner, config);
+    let (checked, mut diagnostics) = schema::validate(source, fields, owner, config);
+    diagnostics.extend(source.warnings.iter().cloned());
     let page = (!diagnostics.iter().any(Diagnostic::is_error)).then(|| {
         let terms = page_terms(config, collection, &checked);
         let page = new_page(Arc::clone(source), collection, checked, config, unlinked);
