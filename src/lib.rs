@@ -345,6 +345,49 @@ fn copied_assets(
     (copied, diagnostics)
 }
 
+/// What a build that found no record of the previous output kept of it, said.
+fn kept_diagnostics(output: &std::path::Path, kept: &output::Kept) -> Vec<Diagnostic> {
+    let list = |paths: &[std::path::PathBuf]| {
+        let mut names: Vec<String> = paths
+            .iter()
+            .take(5)
+            .map(|p| p.display().to_string())
+            .collect();
+        if paths.len() > 5 {
+            names.push(format!("… ({} in all)", paths.len()));
+        }
+        names.join(", ")
+    };
+    let mut found = Vec::new();
+    let place = output.display().to_string();
+    if !kept.in_place.is_empty() {
+        found.push(
+            Diagnostic::info(
+                &place,
+                format!(
+                    "kept what casebook did not write here: {}",
+                    list(&kept.in_place)
+                ),
+            )
+            .with_hint("the output had no record of the previous build, so casebook cannot tell its own old files from yours: remove what you do not want; later builds keep track again"),
+        );
+    }
+    if let Some(to) = &kept.moved_to {
+        found.push(
+            Diagnostic::warning(
+                &place,
+                format!(
+                    "files casebook did not write were where this build writes its own: moved to {}: {}",
+                    to.display(),
+                    list(&kept.moved)
+                ),
+            )
+            .with_hint("look through that folder and delete it when nothing in it is needed"),
+        );
+    }
+    found
+}
+
 fn finish(mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
     diagnostics::sort(&mut diagnostics);
     diagnostics.dedup();
@@ -585,6 +628,7 @@ pub fn build(options: &BuildOptions) -> Report {
         Ok(written) => {
             report.files_written = written.files;
             report.files_removed = written.removed;
+            diagnostics.extend(kept_diagnostics(&output, &written.kept));
             report.output_state = if written == output::Written::default() {
                 output::OutputState::Unchanged
             } else {

@@ -128,12 +128,14 @@ pub fn recover(output: &Path) -> std::io::Result<()> {
 }
 
 /// What a build changed in the output.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Written {
     /// Files created or rewritten: every file when the output was replaced whole.
     pub files: usize,
     /// Files of the previous build (as recorded) that this build no longer has.
     pub removed: usize,
+    /// What a previous output without a record held that casebook did not write.
+    pub kept: Kept,
 }
 
 /// What a build left in the output folder.
@@ -220,9 +222,13 @@ pub fn write(
         relative: &relative,
         digests: &digests(files, manifest),
     };
-    match Record::read(&output).and_then(|record| plan_update(&output, &new, &record)) {
+    let record = Record::read(&output);
+    match record
+        .as_ref()
+        .and_then(|record| plan_update(&output, &new, record))
+    {
         Some(plan) => update(&output, &staging, &new, plan),
-        None => replace(&output, &staging, &old, &new),
+        None => replace(&output, &staging, &old, &new, record.as_ref()),
     }
 }
 
@@ -523,6 +529,7 @@ fn update(
     let written = Written {
         files: changed.len(),
         removed: plan.remove.len(),
+        kept: Kept::default(),
     };
     if written == Written::default() {
         return Ok(written);
@@ -591,6 +598,7 @@ fn replace(
     staging: &Path,
     old: &Path,
     new: &NewBuild,
+    record: Option<&Record>,
 ) -> Result<Written, WriteError> {
     let stamps = stage(
         staging,
@@ -601,6 +609,15 @@ fn replace(
         let _ = remove_own(staging);
         return Err(io_error("write", &marker, e).into());
     }
+
+    // What casebook did not write moves into the new build: a swap must not lose it.
+    let kept = match carry_over(output, staging, new, record) {
+        Ok(kept) => kept,
+        Err(d) => {
+            let _ = remove_own(staging);
+            return Err(d.into());
+        }
+    };
 
     // The swap: two renames, with the previous output restored if the second fails.
     let had_output = output.exists();
@@ -625,7 +642,139 @@ fn replace(
     Ok(Written {
         files: new.files.len(),
         removed: 0,
+        kept,
     })
+}
+
+/// Files of a previous output without a trustworthy record, as `carry_over` left them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Kept {
+    /// Files and folders casebook cannot tell it wrote, kept in the output.
+    pub in_place: Vec<PathBuf>,
+    /// Such files where the new build writes one of its own, moved into this folder beside the
+    /// output (with their paths) instead of being lost.
+    pub moved: Vec<PathBuf>,
+    pub moved_to: Option<PathBuf>,
+}
+
+/// Moves into `staging` what `output` holds that casebook did not write, so that the swap
+/// deletes none of it: a file is casebook's when the output's published manifest lists it with
+/// its size and digest, or when it holds what the new build writes at its path. A folder the new
+/// build has no use for and holding nothing of casebook's moves whole (a `.git` of a deploy
+/// checkout, `.well-known/`). Where the new build writes a file of its own, the other one is
+/// moved beside the output instead.
+fn carry_over(
+    output: &Path,
+    staging: &Path,
+    new: &NewBuild,
+    record: Option<&Record>,
+) -> Result<Kept, Diagnostic> {
+    let mut kept = Kept::default();
+    if !output.is_dir() {
+        return Ok(kept);
+    }
+    // What the previous build says it wrote: its record where there is one (a build replaces the
+    // output whole also when an update in place is not safe), else its published manifest.
+    let published: HashMap<PathBuf, (u64, String)> = match record {
+        Some(record) => (record.files.iter())
+            .map(|r| (r.path.clone(), (r.stamp.size, r.sha256.clone())))
+            .collect(),
+        None => std::fs::read(output.join(crate::manifest::FILE_NAME))
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<Manifest>(&bytes).ok())
+            .map(|m| {
+                (m.files.into_iter())
+                    .filter_map(|f| Some((safe_relative(&f.path)?, (f.size, f.sha256))))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    };
+    let new_files: HashMap<&Path, &str> = (new.relative.iter())
+        .zip(new.digests)
+        .map(|(path, digest)| (path.as_path(), digest.as_ref()))
+        .collect();
+    let new_folders: HashSet<&Path> = new.relative.iter().flat_map(|p| folders_above(p)).collect();
+    let casebooks = |relative: &Path, metadata: &std::fs::Metadata| -> bool {
+        if relative == Path::new(MARKER) {
+            return true;
+        }
+        if !metadata.is_file() {
+            return false;
+        }
+        let digest = || crate::manifest::sha256_of_file(&output.join(relative)).ok();
+        let listed = published
+            .get(relative)
+            .is_some_and(|(size, sha)| *size == metadata.len() && digest().as_ref() == Some(sha));
+        listed
+            || (relative == Path::new(crate::manifest::FILE_NAME))
+            || new_files
+                .get(relative)
+                .is_some_and(|sha| digest().as_deref() == Some(*sha))
+    };
+    let holds_casebook_files = |folder: &Path| {
+        walkdir::WalkDir::new(output.join(folder))
+            .follow_links(false)
+            .into_iter()
+            .flatten()
+            .any(|e| {
+                let relative = e.path().strip_prefix(output).unwrap_or(e.path());
+                e.metadata().is_ok_and(|m| casebooks(relative, &m))
+            })
+    };
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let aside = output.with_file_name(format!(
+        ".{}.casebook-kept-{stamp}",
+        output.file_name().unwrap_or_default().to_string_lossy()
+    ));
+    let move_to = |from: &Path, to: &Path| -> Result<(), Diagnostic> {
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| io_error("create the folder", parent, e))?;
+        }
+        std::fs::rename(from, to).map_err(|e| io_error("keep", from, e))
+    };
+    let mut folders = vec![PathBuf::new()];
+    while let Some(folder) = folders.pop() {
+        let listing =
+            std::fs::read_dir(output.join(&folder)).map_err(|e| io_error("read", output, e))?;
+        for entry in listing.flatten() {
+            let relative = folder.join(entry.file_name());
+            let Ok(metadata) = std::fs::symlink_metadata(entry.path()) else {
+                continue;
+            };
+            if metadata.is_dir() {
+                if new_files.contains_key(relative.as_path()) {
+                    move_to(&entry.path(), &aside.join(&relative))?;
+                    kept.moved.push(relative);
+                } else if new_folders.contains(relative.as_path())
+                    || holds_casebook_files(&relative)
+                {
+                    folders.push(relative);
+                } else {
+                    move_to(&entry.path(), &staging.join(&relative))?;
+                    kept.in_place.push(relative);
+                }
+            } else if !casebooks(&relative, &metadata) {
+                if new_files.contains_key(relative.as_path())
+                    || new_folders.contains(relative.as_path())
+                {
+                    move_to(&entry.path(), &aside.join(&relative))?;
+                    kept.moved.push(relative);
+                } else {
+                    move_to(&entry.path(), &staging.join(&relative))?;
+                    kept.in_place.push(relative);
+                }
+            }
+        }
+    }
+    if !kept.moved.is_empty() {
+        kept.moved_to = Some(aside);
+    }
+    kept.in_place.sort();
+    kept.moved.sort();
+    Ok(kept)
 }
 
 /// Writes `files` into a fresh staging folder marked as casebook's (so that a leftover is removed
@@ -681,8 +830,17 @@ fn remove_own(dir: &Path) -> std::io::Result<()> {
     if dir.join(MARKER).exists() {
         remove_tree(dir)
     } else if dir.exists() {
-        // An empty staging folder from a build interrupted before its marker was written.
-        std::fs::remove_dir(dir)
+        // A staging folder from a build interrupted before its marker was written, or a folder
+        // an older casebook was interrupted removing: folders only, so no one's data.
+        let only_folders = walkdir::WalkDir::new(dir)
+            .follow_links(false)
+            .into_iter()
+            .all(|e| e.is_ok_and(|e| e.file_type().is_dir()));
+        if only_folders {
+            remove_tree(dir)
+        } else {
+            std::fs::remove_dir(dir)
+        }
     } else {
         Ok(())
     }
@@ -704,8 +862,20 @@ fn remove_tree(dir: &Path) -> std::io::Result<()> {
             files.push(entry.into_path());
         }
     }
-    files.par_iter().try_for_each(std::fs::remove_file)?;
-    folders.iter().try_for_each(std::fs::remove_dir)
+    // The marker goes last, so that a folder interrupted half removed is still known as
+    // casebook's, and the next build removes the rest.
+    let marker = dir.join(MARKER);
+    files
+        .par_iter()
+        .filter(|file| **file != marker)
+        .try_for_each(std::fs::remove_file)?;
+    let (root, inner): (Vec<PathBuf>, Vec<PathBuf>) =
+        folders.into_iter().partition(|folder| folder == dir);
+    inner.iter().try_for_each(std::fs::remove_dir)?;
+    if marker.exists() {
+        std::fs::remove_file(&marker)?;
+    }
+    root.iter().try_for_each(std::fs::remove_dir)
 }
 
 /// `a/b/index.html` as a relative path with no `..`, root or prefix component.
@@ -915,7 +1085,8 @@ mod tests {
             written,
             Written {
                 files: 2,
-                removed: 1
+                removed: 1,
+                kept: Kept::default(),
             }
         );
         let after = identities(&out);
@@ -953,7 +1124,8 @@ mod tests {
                 build(&out, files).unwrap(),
                 Written {
                     files: 1,
-                    removed: 1
+                    removed: 1,
+                    kept: Kept::default(),
                 }
             );
             assert_eq!(site(&out), fresh(files));
@@ -1066,10 +1238,38 @@ mod tests {
             std::fs::read_to_string(elsewhere.join("index.html")).unwrap(),
             "not casebook's"
         );
-        assert_eq!(
-            site(&out),
-            fresh(&[("index.html", "home"), ("a/index.html", "page a, edited")])
-        );
+        // The links are no one's casebook wrote: they stay (`a`, where a folder of the build goes,
+        // beside the output), and nothing was written through them.
+        let mut expected = fresh(&[("index.html", "home"), ("a/index.html", "page a, edited")]);
+        expected.insert("c".into(), None);
+        expected.insert("c/d".into(), None);
+        assert_eq!(site(&out), expected);
+        assert!(out.join("c/d").is_symlink());
+    }
+
+    #[test]
+    fn a_leftover_of_an_interrupted_removal_is_removed_by_the_next_build() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        build(&out, &SITE).unwrap();
+        let (_, old) = siblings(&absolute(&out)).unwrap();
+        // Killed while removing the previous build: its files gone, its folders left.
+        std::fs::create_dir_all(old.join("a/b/c")).unwrap();
+        std::fs::create_dir_all(old.join("d")).unwrap();
+        build(&out, &SITE[..1]).unwrap();
+        assert!(!old.exists());
+        // A removal keeps the marker to the end, so that what it leaves is still casebook's.
+        let tree = dir.path().join("tree");
+        std::fs::create_dir_all(tree.join("x/y")).unwrap();
+        std::fs::write(tree.join(MARKER), "").unwrap();
+        std::fs::write(tree.join("x/y/f"), "f").unwrap();
+        remove_tree(&tree).unwrap();
+        assert!(!tree.exists());
+        // Someone else's file in such a folder is never removed.
+        std::fs::create_dir_all(old.join("e")).unwrap();
+        std::fs::write(old.join("e/theirs.txt"), "theirs").unwrap();
+        assert!(remove_own(&old).is_err());
+        assert!(old.join("e/theirs.txt").exists());
     }
 
     #[test]

@@ -202,6 +202,71 @@ fn a_corrupted_or_missing_record_falls_back_to_a_full_rebuild() {
 }
 
 #[test]
+fn a_build_without_a_record_deletes_nothing_it_did_not_write() {
+    let site = Fixture::copy("basic");
+    site.build_ok();
+    let public = site.public();
+    // What a deploy checkout and a host add beside the site, then a record lost.
+    let theirs = [
+        ("CNAME", "cases.example.org\n"),
+        (
+            ".well-known/security.txt",
+            "Contact: mailto:a@example.org\n",
+        ),
+        (".git/HEAD", "ref: refs/heads/gh-pages\n"),
+        ("practices/notes.txt", "an editor's note"),
+    ];
+    for (path, text) in theirs {
+        std::fs::create_dir_all(public.join(path).parent().unwrap()).unwrap();
+        std::fs::write(public.join(path), text).unwrap();
+    }
+    std::fs::create_dir_all(public.join(".git/refs/tags")).unwrap();
+    // A page edited by hand where the build writes its own.
+    std::fs::write(public.join("about/index.html"), "edited by hand").unwrap();
+    std::fs::write(public.join(MARKER), "").unwrap();
+
+    let report = site.build_ok();
+    for (path, text) in theirs {
+        assert_eq!(
+            std::fs::read_to_string(public.join(path)).unwrap(),
+            text,
+            "{path}"
+        );
+    }
+    assert!(
+        public.join(".git/refs/tags").is_dir(),
+        "empty folders of .git stay"
+    );
+    let kept = report
+        .diagnostics
+        .iter()
+        .find(|d| d.message.starts_with("kept what casebook did not write"))
+        .expect("the build says what it kept");
+    assert!(kept.message.contains("CNAME"), "{}", kept.message);
+    // The page is the build's again; the hand-edited one was moved beside the output.
+    assert_ne!(site.read("about/index.html"), "edited by hand");
+    let moved: Vec<_> = std::fs::read_dir(site.root())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains("casebook-kept"))
+        .collect();
+    assert_eq!(moved.len(), 1);
+    assert_eq!(
+        std::fs::read_to_string(moved[0].path().join("about/index.html")).unwrap(),
+        "edited by hand"
+    );
+    // The next build has its record again, and still leaves their files alone.
+    let report = site.build_ok();
+    assert!(
+        report
+            .diagnostics
+            .iter()
+            .all(|d| !d.message.starts_with("kept"))
+    );
+    assert_eq!(site.read("CNAME"), "cases.example.org\n");
+}
+
+#[test]
 fn the_summary_line_says_how_many_files_changed() {
     let site = Fixture::copy("basic");
     let build = || {
