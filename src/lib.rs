@@ -410,6 +410,21 @@ pub fn build(options: &BuildOptions) -> Report {
             ..Report::default()
         };
     }
+    if let Some(path) = &options.manifest
+        && let Some(reason) = manifest::refuse_target(&options.root, path)
+    {
+        return Report {
+            diagnostics: vec![
+                Diagnostic::error(
+                    path.display().to_string(),
+                    format!("refusing to write the manifest here: {reason}"),
+                )
+                .with_hint("choose a new file outside the site's inputs with --manifest, such as manifest.json"),
+            ],
+            io_error: true,
+            ..Report::default()
+        };
+    }
     if let Err(e) = output::recover(&output) {
         let message = format!("cannot restore the previous build: {e}");
         return Report {

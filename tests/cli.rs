@@ -395,3 +395,81 @@ fn a_build_that_fails_midway_says_the_output_is_partly_updated() {
             .contains("新的一段。")
     );
 }
+
+/// `--manifest` never replaces an input of the site or a file that is not a manifest: exit 2
+/// before anything is rendered or written.
+#[test]
+fn build_refuses_a_manifest_path_that_would_overwrite_a_file() {
+    let site = Fixture::copy("basic");
+    site.write("notes.txt", "my notes\n");
+    site.write("other.json", "{\"generator\": \"someone else\"}\n");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(
+        site.root().join("content/practices/cold-chain.zh.md"),
+        site.root().join("link.json"),
+    )
+    .unwrap();
+    let before = common::snapshot(site.root());
+    let mut refused = vec![
+        site.root().join("site.yaml"),
+        site.root().join("templates/../site.yaml"),
+        site.root().join("content/practices/cold-chain.zh.md"),
+        site.root().join("content/practices/new.json"),
+        site.root().join("content/new-folder/manifest.json"),
+        site.root().join("static/manifest.json"),
+        site.root().join("themes/manifest.json"),
+        site.root().join("content"),
+        site.root().join("notes.txt"),
+        site.root().join("other.json"),
+    ];
+    if cfg!(unix) {
+        refused.push(site.root().join("link.json"));
+    }
+    for path in refused {
+        let output = casebook()
+            .args(["build", "--root"])
+            .arg(site.root())
+            .arg("--manifest")
+            .arg(&path)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{}: {stderr}",
+            path.display()
+        );
+        assert!(
+            stderr.contains("refusing to write the manifest here"),
+            "{}: {stderr}",
+            path.display()
+        );
+        assert!(
+            common::snapshot(site.root()) == before,
+            "{}",
+            path.display()
+        );
+    }
+
+    // A new file, then the same file again: it holds casebook's manifest by then.
+    let manifest = site.root().join("manifest.json");
+    for _ in 0..2 {
+        let output = casebook()
+            .args(["build", "--root"])
+            .arg(site.root())
+            .arg("--manifest")
+            .arg(&manifest)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let written: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&manifest).unwrap()).unwrap();
+    assert!(written["files"].as_array().is_some_and(|f| !f.is_empty()));
+    assert!(!site.public().join("manifest.json").exists());
+}
