@@ -13,6 +13,7 @@ pub mod links;
 pub mod manifest;
 pub mod markdown;
 pub mod output;
+pub mod output_lock;
 pub mod render;
 pub mod scaffold;
 pub mod schema;
@@ -71,6 +72,8 @@ pub struct BuildOptions {
     pub external: Option<links::ExternalOptions>,
     /// Warnings fail the build as errors do: nothing is written.
     pub deny_warnings: bool,
+    /// Fail at once, instead of waiting, when another build is writing into the output.
+    pub no_wait: bool,
 }
 
 impl BuildOptions {
@@ -425,6 +428,17 @@ pub fn build(options: &BuildOptions) -> Report {
             ..Report::default()
         };
     }
+    // Held until the end of the build: another build into this output waits for it.
+    let _lock = match output_lock::acquire(&output, !options.no_wait) {
+        Ok(lock) => lock,
+        Err(diagnostic) => {
+            return Report {
+                diagnostics: vec![diagnostic],
+                io_error: true,
+                ..Report::default()
+            };
+        }
+    };
     if let Err(e) = output::recover(&output) {
         let message = format!("cannot restore the previous build: {e}");
         return Report {

@@ -36,6 +36,10 @@ enum Command {
         /// Leave out the search index.
         #[arg(long)]
         no_search: bool,
+        /// Exit at once (code 2) when another build is writing into the output, instead of
+        /// waiting for it.
+        #[arg(long)]
+        no_wait: bool,
     },
     /// Check a published tree against its manifest: names every file that differs, is missing or is extra.
     Verify {
@@ -135,12 +139,14 @@ fn main() -> ExitCode {
             output,
             manifest,
             no_search,
+            no_wait,
         } => {
             let started = Instant::now();
             let mut options = site.options();
             options.output = output;
             options.manifest = manifest;
             options.no_search = no_search;
+            options.no_wait = no_wait;
             let report = casebook::build(&options);
             finish(&site, report, started, true)
         }
@@ -330,7 +336,7 @@ fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -119,7 +119,8 @@ pub fn init(dir: &Path) -> Result<Vec<PathBuf>, String> {
         ("site.yaml", INIT_SITE),
         ("content/practices/example.zh.md", INIT_PRACTICE_ZH),
         ("content/practices/example.en.md", INIT_PRACTICE_EN),
-        (".gitignore", "/public\n"),
+        // The output, and what builds keep beside it: staging folders and the lock file.
+        (".gitignore", "/public\n/.public.*\n"),
         (".github/workflows/casebook.yml", GITHUB_WORKFLOW),
         (".gitlab-ci.yml", GITLAB_CI),
     ];
