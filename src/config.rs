@@ -301,6 +301,14 @@ pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
         );
     }
 
+    if let Err(why) = crate::theme::check_name(&raw.theme) {
+        diagnostics.push(
+            located(format!("`theme`: {why}"), "theme").with_hint(
+                "a theme is named by its folder under themes/ (`theme: mine` for themes/mine/), or `theme: default` for the built-in theme",
+            ),
+        );
+    }
+
     let mut taxonomies = Vec::new();
     for (key, value) in ordered(&raw.taxonomies) {
         match from_value::<RawTaxonomy>(value, text, &key) {

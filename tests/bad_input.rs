@@ -338,3 +338,52 @@ fn a_link_to_a_page_with_errors_is_not_reported_again() {
     assert_eq!(errors.len(), 1, "{errors:#?}");
     assert_eq!(errors[0].file, "content/practices/joint-delivery.zh.md");
 }
+
+/// `theme:` names a folder under `themes/` or the built-in theme; a path (absolute, or climbing
+/// out with `..`) is an error at its line, and nothing of the folder it names is read.
+#[test]
+fn a_theme_is_a_name_not_a_path() {
+    let default_theme = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default");
+    let outside = tempfile::tempdir().unwrap();
+    common::copy_tree(&default_theme, &outside.path().join("theme"));
+    std::fs::write(outside.path().join("theme/static/secret.txt"), "secret").unwrap();
+    let site = Fixture::copy("basic");
+    std::fs::create_dir_all(site.root().join("themes")).unwrap();
+    let yaml = std::fs::read_to_string(site.root().join("site.yaml")).unwrap();
+    let line = yaml.lines().count() + 1;
+    let climbing = format!(
+        "../../{}/theme",
+        outside.path().file_name().unwrap().to_string_lossy()
+    );
+    for name in [
+        outside.path().join("theme").display().to_string(),
+        climbing,
+        "..".into(),
+        "default/../default".into(),
+        "\"\"".into(),
+        ".hidden".into(),
+    ] {
+        site.write("site.yaml", &format!("{yaml}theme: {name}\n"));
+        let report = site.build();
+        let errors: Vec<&Diagnostic> = report.diagnostics.iter().filter(|d| d.is_error()).collect();
+        assert_eq!(errors.len(), 1, "{name}: {errors:#?}");
+        assert_eq!(
+            (errors[0].file.as_str(), errors[0].line, errors[0].column),
+            ("site.yaml", line, 1),
+            "{name}"
+        );
+        assert!(
+            errors[0].message.starts_with("`theme`: "),
+            "{name}: {}",
+            errors[0].message
+        );
+        assert!(!site.public().exists(), "{name}");
+    }
+
+    // A folder under themes/ is a theme.
+    common::copy_tree(&default_theme, &site.root().join("themes/mine"));
+    site.write("themes/mine/static/mine.txt", "mine");
+    site.write("site.yaml", &format!("{yaml}theme: mine\n"));
+    site.build_ok();
+    assert_eq!(site.read("mine.txt"), "mine");
+}
