@@ -248,7 +248,11 @@ fn serve(root: PathBuf, port: u16, bind: std::net::IpAddr, drafts: bool) -> Exit
             let shown = diagnostics::to_human(&report.diagnostics, color_stderr());
             let _ = std::io::stderr().write_all(shown.as_bytes());
         }
-        let _ = writeln!(std::io::stdout(), "{}", report.line());
+        let _ = writeln!(
+            std::io::stdout(),
+            "{}",
+            diagnostics::visible(&report.line(), &[])
+        );
     }));
     let server = match casebook::serve::start(options) {
         Ok(server) => server,
@@ -364,7 +368,8 @@ fn verify(dir: &std::path::Path, manifest: Option<PathBuf>) -> ExitCode {
         ("extra", &differences.extra),
     ] {
         for path in paths {
-            println!("{label}: {path}");
+            // A file's name can hold a line break: never a line of its own.
+            println!("{label}: {}", diagnostics::visible(path, &[]));
         }
     }
     if differences.is_empty() {

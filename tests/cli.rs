@@ -473,3 +473,62 @@ fn build_refuses_a_manifest_path_that_would_overwrite_a_file() {
     assert!(written["files"].as_array().is_some_and(|f| !f.is_empty()));
     assert!(!site.public().join("manifest.json").exists());
 }
+
+/// Text from a file reaches no output raw: a front-matter key holding a line break and a
+/// workflow command, or terminal escapes, stays on its diagnostic's line in every format.
+#[test]
+fn text_from_content_is_escaped_in_every_format() {
+    let site = Fixture::copy("basic");
+    site.write(
+        "content/practices/bad.zh.md",
+        "---\ntitle: A\naspect: green\ndate: 2023-01-01\n\"x\\n::error title=pwned::owned\": 1\n\"\\e[2J\\u202e\": 2\n---\n",
+    );
+    site.write(
+        "content/practices/binary.zh.md",
+        "---\ntitle: A\u{0}B\naspect: green\ndate: 2023-01-01\n---\n",
+    );
+    let human = run(&site, &["check"]);
+    let stderr = String::from_utf8(human.stderr).unwrap();
+    assert!(
+        stderr
+            .lines()
+            .all(|l| !l.starts_with("::") && !l.contains('\u{1b}') && !l.contains('\u{202e}')),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("`x\\n::error title=pwned::owned` is not a field"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains('\0') && !stderr.contains("| title: A"),
+        "no excerpt of a line that is not text: {stderr}"
+    );
+
+    let github = run(&site, &["check", "--format", "github"]);
+    let stdout = String::from_utf8(github.stdout).unwrap();
+    for line in stdout.lines() {
+        assert!(
+            ["::error file=", "::warning file=", "::notice file="]
+                .iter()
+                .any(|p| line.starts_with(p)),
+            "{line}"
+        );
+        assert!(!line.contains('\u{1b}'), "{line}");
+    }
+    assert!(
+        stdout.contains("`x%0A::error title=pwned::owned`"),
+        "{stdout}"
+    );
+
+    let json = run(&site, &["check", "--format", "json"]);
+    let stdout = String::from_utf8(json.stdout).unwrap();
+    assert!(
+        !stdout.contains('\u{1b}') && !stdout.contains("\\u001b"),
+        "{stdout}"
+    );
+    let list: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    for d in list.as_array().unwrap() {
+        let message = d["message"].as_str().unwrap();
+        assert!(!message.chars().any(char::is_control), "{message:?}");
+    }
+}
