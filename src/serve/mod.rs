@@ -3,8 +3,8 @@
 //!
 //! Four parts, one file each: `watch` turns file events into changes of the inputs, `rebuild`
 //! runs the whole pipeline ([`crate::render`]) and decides what open pages are told, `http`
-//! answers requests from the last good build, and `live` streams events to pages and holds the
-//! script injected into them. Nothing is written to disk.
+//! reads requests within bounds and answers them from the last good build, and `live` streams
+//! events to pages and holds the script injected into them. Nothing is written to disk.
 //!
 //! ```no_run
 //! let server = casebook::serve::start(casebook::serve::ServeOptions::new("my-casebook"))?;
@@ -18,19 +18,17 @@ mod live;
 mod rebuild;
 mod watch;
 
+pub use http::{MAX_CONNECTIONS, MAX_HEAD};
 pub use rebuild::{BuildReport, Cause, OnBuild};
 
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
-
-/// Threads answering ordinary requests; each page's event stream has a thread of its own.
-const WORKERS: usize = 4;
 
 pub struct ServeOptions {
     /// The folder holding `site.yaml`.
@@ -98,8 +96,9 @@ pub struct Server {
     addr: SocketAddr,
     url: String,
     shared: Arc<Shared>,
-    http: Arc<tiny_http::Server>,
-    workers: Vec<JoinHandle<()>>,
+    /// The thread accepting connections; each connection then has a thread of its own.
+    acceptor: Option<JoinHandle<()>>,
+    connections: Arc<http::Connections>,
     stopping: Arc<AtomicBool>,
     changes: Sender<watch::Change>,
     rebuilds: Option<JoinHandle<()>>,
@@ -122,12 +121,8 @@ pub fn start(mut options: ServeOptions) -> Result<Server, StartError> {
     let root = crate::output::absolute(&options.root);
     let output = crate::output::absolute(&build.output_dir());
 
-    let http = Arc::new(
-        tiny_http::Server::from_listener(listener, None)
-            .map_err(|e| StartError::Listen(addr, std::io::Error::other(e)))?,
-    );
-    // Watch before the first build, so that nothing saved during it is missed. Requests wait in
-    // tiny_http's queue until the workers start.
+    // Watch before the first build, so that nothing saved during it is missed. Connections wait
+    // in the listener's queue until the first build is done.
     let (changes, received) = mpsc::channel();
     let watched = watch::Watched::start(&root, &output, changes.clone())
         .map_err(|e| StartError::Watch(root.clone(), e))?;
@@ -144,43 +139,59 @@ pub fn start(mut options: ServeOptions) -> Result<Server, StartError> {
         .spawn(move || rebuilder.run(watched, received))
         .map_err(|e| StartError::Listen(addr, e))?;
     let stopping = Arc::new(AtomicBool::new(false));
-    let workers = (0..WORKERS)
-        .filter_map(|i| {
-            let (http, shared, stopping) = (
-                Arc::clone(&http),
-                Arc::clone(&shared),
-                Arc::clone(&stopping),
-            );
-            std::thread::Builder::new()
-                .name(format!("casebook-http-{i}"))
-                .spawn(move || answer(&http, &shared, &stopping))
-                .ok()
-        })
-        .collect();
+    let connections = Arc::new(http::Connections::default());
+    let acceptor = {
+        let (shared, stopping, connections) = (
+            Arc::clone(&shared),
+            Arc::clone(&stopping),
+            Arc::clone(&connections),
+        );
+        std::thread::Builder::new()
+            .name("casebook-accept".into())
+            .spawn(move || accept(&listener, &shared, &stopping, &connections))
+            .map_err(|e| StartError::Listen(addr, e))?
+    };
     Ok(Server {
         addr,
         url,
         shared,
-        http,
-        workers,
+        acceptor: Some(acceptor),
+        connections,
         stopping,
         changes,
         rebuilds: Some(rebuilds),
     })
 }
 
-fn answer(http: &tiny_http::Server, shared: &Arc<Shared>, stopping: &AtomicBool) {
-    loop {
-        match http.recv() {
-            Ok(request) => {
-                // A bug answering one request must not take the server down.
-                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    http::handle(request, shared)
-                }));
-            }
-            Err(_) if stopping.load(Ordering::SeqCst) => return,
-            Err(_) => std::thread::sleep(Duration::from_millis(50)),
+/// Accepts connections until the server stops, each served on a thread of its own, at most
+/// [`MAX_CONNECTIONS`] at once: past that a connection is told to come back.
+fn accept(
+    listener: &TcpListener,
+    shared: &Arc<Shared>,
+    stopping: &AtomicBool,
+    connections: &Arc<http::Connections>,
+) {
+    for stream in listener.incoming() {
+        if stopping.load(Ordering::SeqCst) {
+            return;
         }
+        let Ok(stream) = stream else {
+            // Out of file descriptors, or a connection reset before it was accepted.
+            std::thread::sleep(Duration::from_millis(10));
+            continue;
+        };
+        let Some(admitted) = connections.admit(&stream) else {
+            http::turn_away(stream);
+            continue;
+        };
+        let shared = Arc::clone(shared);
+        // If no thread can be had, the connection closes with the closure.
+        let _ = std::thread::Builder::new()
+            .name("casebook-http".into())
+            .spawn(move || {
+                http::serve_connection(stream, &shared);
+                drop(admitted);
+            });
     }
 }
 
@@ -201,12 +212,19 @@ fn listen(ip: IpAddr, port: u16) -> Result<TcpListener, StartError> {
 
 /// The address to open: a listener on every interface is reached locally through loopback.
 fn url_of(addr: SocketAddr) -> String {
-    let ip = match addr.ip() {
+    format!(
+        "http://{}/",
+        SocketAddr::new(local_ip(addr.ip()), addr.port())
+    )
+}
+
+/// Where this machine reaches a listener on `ip`.
+fn local_ip(ip: IpAddr) -> IpAddr {
+    match ip {
         IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
         IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
         ip => ip,
-    };
-    format!("http://{}/", SocketAddr::new(ip, addr.port()))
+    }
 }
 
 impl Server {
@@ -242,12 +260,17 @@ impl Server {
         if let Some(rebuilds) = self.rebuilds.take() {
             let _ = rebuilds.join();
         }
-        for _ in &self.workers {
-            self.http.unblock();
+        if let Some(acceptor) = self.acceptor.take() {
+            // The acceptor sees `stopping` at its next connection: this one.
+            let woken = TcpStream::connect_timeout(
+                &SocketAddr::new(local_ip(self.addr.ip()), self.addr.port()),
+                Duration::from_secs(1),
+            );
+            if woken.is_ok() {
+                let _ = acceptor.join();
+            }
         }
-        for worker in self.workers.drain(..) {
-            let _ = worker.join();
-        }
+        self.connections.close_all();
         self.shared.disconnect_all();
     }
 }
