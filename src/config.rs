@@ -267,6 +267,17 @@ pub fn load(root: &Path) -> Result<Config, Vec<Diagnostic>> {
 }
 
 pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
+    use crate::content::front_matter::{MAX_NESTING, too_deep};
+    if let Some((line, column)) = too_deep(text, MAX_NESTING) {
+        return Err(vec![
+            Diagnostic::error(
+                CONFIG_FILE,
+                format!("brackets nest more than {MAX_NESTING} levels deep"),
+            )
+            .at(text, line, column)
+            .with_hint("settings are text, lists and sets of fields a few levels deep at most"),
+        ]);
+    }
     let raw: RawConfig = from_yaml(text, text, 0)?;
     let mut diagnostics = Vec::new();
     let located = |message: String, key: &str| {

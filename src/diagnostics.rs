@@ -33,10 +33,17 @@ pub struct Diagnostic {
     pub column: usize,
     pub message: String,
     pub hint: Option<String>,
-    /// The offending source line, for the excerpt under the message.
+    /// The offending source line, for the excerpt under the message: at most
+    /// [`EXCERPT_CHARS`] characters of it from [`EXCERPT_BEFORE`] before the column, with `…`
+    /// where it was cut.
     #[serde(skip)]
     pub source_line: Option<String>,
 }
+
+/// The most characters of a source line an excerpt shows.
+pub const EXCERPT_CHARS: usize = 200;
+/// How many characters before the column an excerpt starts, at most.
+pub const EXCERPT_BEFORE: usize = 100;
 
 impl Diagnostic {
     pub fn error(file: impl Into<String>, message: impl Into<String>) -> Self {
@@ -74,8 +81,17 @@ impl Diagnostic {
             .lines()
             .nth(line.saturating_sub(1))
             .filter(|l| !l.contains(['\0', char::REPLACEMENT_CHARACTER]))
-            .map(|l| l.trim_end_matches('\r').to_string());
+            .map(|l| excerpt(l.trim_end_matches('\r'), self.column));
         self
+    }
+
+    /// The column in `source_line` (1-based, in characters) that the caret points at.
+    fn excerpt_column(&self) -> usize {
+        if self.column.saturating_sub(1) > EXCERPT_BEFORE {
+            EXCERPT_BEFORE + 2
+        } else {
+            self.column
+        }
     }
 
     /// The diagnostic with its file, message and hint as [`visible`] text.
@@ -106,6 +122,22 @@ impl Diagnostic {
     fn sort_key(&self) -> (&str, usize, usize, Severity) {
         (&self.file, self.line, self.column, self.severity)
     }
+}
+
+/// At most [`EXCERPT_CHARS`] characters of `line` from [`EXCERPT_BEFORE`] before `column`, with
+/// `…` where cut (so the caret's place follows from the column alone: see `excerpt_column`).
+fn excerpt(line: &str, column: usize) -> String {
+    let start = column.saturating_sub(1 + EXCERPT_BEFORE);
+    let mut chars = line.chars().skip(start);
+    let mut text = String::new();
+    if start > 0 {
+        text.push('…');
+    }
+    text.extend(chars.by_ref().take(EXCERPT_CHARS));
+    if chars.next().is_some() {
+        text.push('…');
+    }
+    text
 }
 
 /// The 1-based line and character column of a byte offset.
@@ -222,7 +254,7 @@ pub fn to_human(diagnostics: &[Diagnostic], color: bool) -> String {
             let pad = " ".repeat(gutter.len());
             let caret_pad: String = line
                 .chars()
-                .take(d.column.saturating_sub(1))
+                .take(d.excerpt_column().saturating_sub(1))
                 .map(|c| match c {
                     '\t' => "\t".to_string(),
                     c => " ".repeat(shown_width(c)),
@@ -368,6 +400,32 @@ mod tests {
 
     fn needs_escape_in_json(c: char) -> bool {
         c != '\n' && needs_escape(c)
+    }
+
+    #[test]
+    fn a_long_line_is_cut_around_the_column() {
+        let line = format!("{}x{}", "a".repeat(1000), "b".repeat(1000));
+        let d = Diagnostic::error("a.md", "m").at(&line, 1, 1001);
+        let excerpt = d.source_line.as_deref().unwrap();
+        assert_eq!(excerpt.chars().count(), EXCERPT_CHARS + 2);
+        assert!(excerpt.starts_with("…a") && excerpt.ends_with("b…"));
+        assert_eq!(excerpt.chars().nth(d.excerpt_column() - 1), Some('x'));
+        let text = to_human(&[d], false);
+        let (shown, caret) = (text.lines().nth(2).unwrap(), text.lines().nth(3).unwrap());
+        let x = shown["1 | ".len()..]
+            .chars()
+            .position(|c| c == 'x')
+            .unwrap();
+        assert_eq!(caret.len() - "  | ".len(), x + 1);
+        let start = Diagnostic::error("a.md", "m").at(&line, 1, 3);
+        assert_eq!(start.excerpt_column(), 3);
+        assert!(!start.source_line.as_deref().unwrap().starts_with('…'));
+        let end = Diagnostic::error("a.md", "m").at(&line, 1, 2001);
+        assert!(end.source_line.as_deref().unwrap().ends_with('b'));
+        assert_eq!(
+            end.source_line.as_deref().unwrap().chars().count(),
+            EXCERPT_BEFORE + 2
+        );
     }
 
     #[test]

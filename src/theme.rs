@@ -82,6 +82,16 @@ pub fn load(root: &Path, name: &str) -> Result<Theme, Vec<Diagnostic>> {
             theme.static_files.insert(name.to_string(), file);
         } else if path == "strings.yaml" {
             let text = String::from_utf8_lossy(&file.bytes);
+            let limit = crate::content::front_matter::MAX_NESTING;
+            if let Some((line, column)) = crate::content::front_matter::too_deep(&text, limit) {
+                return Err(vec![
+                    Diagnostic::error(
+                        &file.display,
+                        format!("brackets nest more than {limit} levels deep"),
+                    )
+                    .at(&text, line, column),
+                ]);
+            }
             theme.strings = serde_yaml::from_str(&text).map_err(|e| {
                 let d = Diagnostic::error(
                     &file.display,

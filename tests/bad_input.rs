@@ -387,3 +387,65 @@ fn a_theme_is_a_name_not_a_path() {
     site.build_ok();
     assert_eq!(site.read("mine.txt"), "mine");
 }
+
+/// Brackets nested 200,000 deep (the YAML parser's time grows with the square of the depth) are
+/// refused before parsing, at the bracket past the limit, with an excerpt of bounded length.
+#[test]
+fn deeply_nested_brackets_are_refused_at_once() {
+    let deep = "[".repeat(200_000);
+    let started = std::time::Instant::now();
+    let errors = errors_for(
+        format!("---\ntitle: A\naspect: green\ndate: 2023-01-01\ntags: {deep}\n---\n").as_bytes(),
+    );
+    // Generous: the check itself takes milliseconds, the parse it prevents minutes.
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    let limit = casebook::content::front_matter::MAX_NESTING;
+    assert_eq!((errors[0].line, errors[0].column), (5, 7 + limit));
+    assert!(
+        errors[0].message.contains("levels deep"),
+        "{}",
+        errors[0].message
+    );
+    let excerpt = errors[0].source_line.as_deref().unwrap();
+    assert!(
+        excerpt.chars().count() <= casebook::diagnostics::EXCERPT_CHARS + 2,
+        "{} characters",
+        excerpt.chars().count()
+    );
+    let shown = casebook::diagnostics::to_human(&errors, false);
+    assert!(shown.len() < 2000, "{} bytes shown", shown.len());
+
+    let site = Fixture::copy("basic");
+    let yaml = std::fs::read_to_string(site.root().join("site.yaml")).unwrap();
+    site.write("site.yaml", &format!("{yaml}extra:\n  x: {deep}\n"));
+    let started = std::time::Instant::now();
+    let report = site.build();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    let error = report.diagnostics.iter().find(|d| d.is_error()).unwrap();
+    assert_eq!(
+        (error.file.as_str(), error.line),
+        ("site.yaml", yaml.lines().count() + 2)
+    );
+}
+
+#[test]
+fn front_matter_over_a_megabyte_is_refused() {
+    let summary = "很长的摘要。".repeat(100_000);
+    let (line, column, message) = single_error(&format!(
+        "---\ntitle: A\naspect: green\ndate: 2023-01-01\nsummary: {summary}\n---\n"
+    ));
+    assert_eq!((line, column), (1, 1));
+    assert!(
+        message.starts_with("the front matter is 1757 KB"),
+        "{message}"
+    );
+}
