@@ -312,6 +312,22 @@ pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
         );
     }
 
+    if let Err(why) = check_base_url(&raw.base_url) {
+        let d =
+            Diagnostic::error(CONFIG_FILE, format!("`base_url`: {why}")).with_hint(BASE_URL_HINT);
+        diagnostics.push(match find_key(text, "base_url") {
+            // At the value: after the colon and the spaces.
+            Some(key) => {
+                let colon = key + text[key..].find(':').map_or(0, |at| at + 1);
+                let rest = &text[colon..];
+                d.at_offset(
+                    text,
+                    colon + rest.len() - rest.trim_start_matches([' ', '\t']).len(),
+                )
+            }
+            None => d,
+        });
+    }
     if let Err(why) = crate::theme::check_name(&raw.theme) {
         diagnostics.push(
             located(format!("`theme`: {why}"), "theme").with_hint(
@@ -420,6 +436,56 @@ pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
         taxonomies,
         extra: serde_json::to_value(&raw.extra).unwrap_or(serde_json::Value::Null),
     })
+}
+
+/// How to write `base_url` (or `--base-url`).
+pub const BASE_URL_HINT: &str = "write the address the site is published at, starting with https:// or http://, such as https://example.org/ or https://name.github.io/casebook/";
+
+/// Why `url` cannot be the address of the site, if it cannot: it must be http(s) with a host (and
+/// a port, if any, in digits), without spaces, credentials, a query or a fragment, since every
+/// page's canonical address, the sitemap and the feed are made from it.
+pub fn check_base_url(url: &str) -> Result<(), String> {
+    let shown = url.escape_debug();
+    let Some(rest) = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+    else {
+        return Err(format!("\"{shown}\" is not an http:// or https:// address"));
+    };
+    if url.contains(|c: char| c.is_whitespace() || c.is_control()) {
+        return Err(format!("\"{shown}\" holds a space or a control character"));
+    }
+    if url.contains('?') {
+        return Err(format!(
+            "\"{shown}\" has a query (`?…`), which no page address can follow"
+        ));
+    }
+    if url.contains('#') {
+        return Err(format!(
+            "\"{shown}\" has a fragment (`#…`), which no page address can follow"
+        ));
+    }
+    let authority = rest.split('/').next().unwrap_or_default();
+    if authority.contains('@') {
+        return Err(format!("\"{shown}\" holds a user name or password"));
+    }
+    let (host, port) = match authority.strip_prefix('[') {
+        Some(ipv6) => match ipv6.split_once(']') {
+            Some((host, after)) => (host, after.strip_prefix(':')),
+            None => ("", None),
+        },
+        None => match authority.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        },
+    };
+    if host.is_empty() || host.contains(['\\', '[', ']']) {
+        return Err(format!("\"{shown}\" has no host name"));
+    }
+    if port.is_some_and(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit())) {
+        return Err(format!("\"{shown}\" has a port that is not a number"));
+    }
+    Ok(())
 }
 
 fn join_codes(languages: &[Language]) -> String {
@@ -585,6 +651,34 @@ mod tests {
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].message, "\"aspects\" is not a declared taxonomy");
         assert_eq!((errors[0].line, errors[0].column), (11, 7));
+    }
+
+    #[test]
+    fn base_urls_are_http_addresses_without_query_or_fragment() {
+        for good in [
+            "https://example.org",
+            "https://example.org/cases/",
+            "http://localhost:1111/",
+            "http://[::1]:8080/",
+            "https://案例.example/",
+        ] {
+            assert_eq!(check_base_url(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "example.org",
+            "javascript:alert(1)",
+            "ftp://example.org/",
+            "https://",
+            "https:///x",
+            "https://example.org/?a=b",
+            "https://example.org/#top",
+            "https://user:pw@example.org/",
+            "https://example.org:80x/",
+            "https://exa mple.org/",
+            "HTTPS//example.org",
+        ] {
+            assert!(check_base_url(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -133,6 +133,15 @@ impl SiteArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Command::Build { site, .. } | Command::Check { site, .. } = &cli.command
+        && let Some(url) = &site.base_url
+        && let Err(why) = casebook::config::check_base_url(url)
+    {
+        return usage_error(&format!(
+            "--base-url: {why}\n  = help: {}",
+            casebook::config::BASE_URL_HINT
+        ));
+    }
     match cli.command {
         Command::Build {
             site,

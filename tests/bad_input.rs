@@ -449,3 +449,46 @@ fn front_matter_over_a_megabyte_is_refused() {
         "{message}"
     );
 }
+
+/// `base_url` is the http(s) address the site is published at: anything else is an error at its
+/// value, with a hint.
+#[test]
+fn a_base_url_that_is_no_web_address() {
+    let site = Fixture::copy("basic");
+    let yaml = std::fs::read_to_string(site.root().join("site.yaml")).unwrap();
+    let line = yaml
+        .lines()
+        .position(|l| l.starts_with("base_url:"))
+        .unwrap()
+        + 1;
+    for bad in [
+        "example.org",
+        "javascript:alert(1)",
+        "https://example.org/?utm=1",
+        "https://example.org/#top",
+        "https://",
+    ] {
+        site.write(
+            "site.yaml",
+            &yaml.replace(
+                "base_url: https://example.org/cases/",
+                &format!("base_url: \"{bad}\""),
+            ),
+        );
+        let report = site.build();
+        let errors: Vec<&Diagnostic> = report.diagnostics.iter().filter(|d| d.is_error()).collect();
+        assert_eq!(errors.len(), 1, "{bad}: {errors:#?}");
+        assert_eq!(
+            (errors[0].file.as_str(), errors[0].line, errors[0].column),
+            ("site.yaml", line, 11),
+            "{bad}"
+        );
+        assert!(
+            errors[0].message.starts_with("`base_url`: "),
+            "{}",
+            errors[0].message
+        );
+        assert!(errors[0].hint.as_deref().unwrap().contains("https://"));
+        assert!(!site.public().exists(), "{bad}");
+    }
+}

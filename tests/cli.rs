@@ -532,3 +532,15 @@ fn text_from_content_is_escaped_in_every_format() {
         assert!(!message.chars().any(char::is_control), "{message:?}");
     }
 }
+
+#[test]
+fn a_base_url_option_that_is_no_web_address_exits_2() {
+    let site = Fixture::copy("basic");
+    for command in ["build", "check"] {
+        let output = run(&site, &[command, "--base-url", "example.org/x?y"]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(stderr.starts_with("error: --base-url: "), "{stderr}");
+        assert!(!site.public().exists());
+    }
+}
