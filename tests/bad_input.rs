@@ -492,3 +492,32 @@ fn a_base_url_that_is_no_web_address() {
         assert!(!site.public().exists(), "{bad}");
     }
 }
+
+/// A required title that shows nothing (empty, spaces, or only invisible characters) is an error
+/// at its value.
+#[test]
+fn a_title_that_shows_nothing() {
+    for title in [
+        "\"\"",
+        "\"   \"",
+        "\"\u{200b}\"",
+        "\"\u{feff}\u{00a0}\u{3000}\"",
+        "\"\\u200D\\t\"",
+    ] {
+        let (line, column, message) = single_error(&format!(
+            "---\ntitle: {title}\naspect: green\ndate: 2023-01-01\n---\n"
+        ));
+        assert_eq!((line, column), (2, 8), "{title}");
+        assert_eq!(
+            message, "`title`: the value is empty, or only spaces and invisible characters",
+            "{title}"
+        );
+    }
+    // A title in any script, or of signs, shows.
+    let site = Fixture::copy("basic");
+    site.write(
+        FILE,
+        "---\ntitle: \"…\"\naspect: green\ndate: 2023-01-01\n---\n",
+    );
+    site.build_ok();
+}
