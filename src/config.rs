@@ -26,16 +26,43 @@ impl Localized {
 
 impl<'de> Deserialize<'de> for Localized {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Form {
-            Same(String),
-            PerLanguage(BTreeMap<String, String>),
+        use serde::de::Error as _;
+        use serde_yaml::Value;
+        // A number or true/false is text to whoever wrote it (`title: 2024`).
+        let text = |value: &Value| match value {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        };
+        let describe = |value: &Value| match value {
+            Value::Null => "nothing",
+            Value::Sequence(_) => "a list",
+            Value::Mapping(_) => "a set of fields",
+            _ => "a tagged value",
+        };
+        let value = Value::deserialize(deserializer)?;
+        if let Some(same) = text(&value) {
+            return Ok(Localized(BTreeMap::from([("*".to_string(), same)])));
         }
-        Ok(match Form::deserialize(deserializer)? {
-            Form::Same(text) => Localized(BTreeMap::from([("*".to_string(), text)])),
-            Form::PerLanguage(map) => Localized(map),
-        })
+        let Value::Mapping(map) = &value else {
+            return Err(D::Error::custom(format!(
+                "expected a text, or one text per language ({{ zh: 标题, en: Title }}), found {}",
+                describe(&value)
+            )));
+        };
+        let mut texts = BTreeMap::new();
+        for (code, value) in map {
+            let code = yaml_key(code);
+            let Some(one) = text(value) else {
+                return Err(D::Error::custom(format!(
+                    "the text in `{code}` is {}, not a text",
+                    describe(value)
+                )));
+            };
+            texts.insert(code, one);
+        }
+        Ok(Localized(texts))
     }
 }
 
@@ -49,9 +76,10 @@ pub struct Language {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
-    title: Localized,
+    // Read as YAML first, so that a bad one is reported at its own line.
+    title: serde_yaml::Value,
     #[serde(default)]
-    description: Localized,
+    description: serde_yaml::Value,
     base_url: String,
     default_language: Option<String>,
     languages: Vec<Language>,
@@ -258,8 +286,15 @@ impl Config {
 pub fn load(root: &Path) -> Result<Config, Vec<Diagnostic>> {
     let path = root.join(CONFIG_FILE);
     let text = std::fs::read_to_string(&path).map_err(|e| {
+        let message = match e.kind() {
+            std::io::ErrorKind::NotFound => {
+                format!("there is no {CONFIG_FILE} in {}", root.display())
+            }
+            std::io::ErrorKind::InvalidData => format!("{CONFIG_FILE} is not UTF-8 text"),
+            _ => format!("cannot read {CONFIG_FILE}: {e}"),
+        };
         vec![
-            Diagnostic::error(CONFIG_FILE, format!("cannot read {CONFIG_FILE}: {e}"))
+            Diagnostic::error(CONFIG_FILE, message)
                 .with_hint("run casebook in the folder that holds site.yaml, or pass --root DIR; `casebook init DIR` creates a new casebook"),
         ]
     })?;
@@ -288,18 +323,36 @@ pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
         }
     };
 
+    let mut localized = |value: &serde_yaml::Value, key: &str| {
+        if value.is_null() && key == "description" {
+            return Localized::default();
+        }
+        from_value::<Localized>(value, text, key).unwrap_or_else(|d| {
+            diagnostics.push(d);
+            Localized::default()
+        })
+    };
+    let title = localized(&raw.title, "title");
+    let description = localized(&raw.description, "description");
+
     let mut languages = raw.languages;
-    if languages.is_empty() {
-        diagnostics.push(located("no languages are declared".into(), "languages"));
+    let no_languages = languages.is_empty();
+    if no_languages {
+        diagnostics.push(
+            located("no languages are declared".into(), "languages").with_hint(
+                "declare at least one, the first being the default: `languages: [{ code: zh, name: 中文 }, { code: en, name: English }]`",
+            ),
+        );
+        // For the checks below, which then say nothing of the default language.
         languages.push(Language {
-            code: "en".into(),
-            name: "English".into(),
+            code: raw.default_language.clone().unwrap_or_else(|| "en".into()),
+            name: String::new(),
         });
     }
     let default_language = raw
         .default_language
         .unwrap_or_else(|| languages[0].code.clone());
-    if !languages.iter().any(|l| l.code == default_language) {
+    if !no_languages && !languages.iter().any(|l| l.code == default_language) {
         diagnostics.push(
             located(
                 format!("the default language \"{default_language}\" is not one of the languages"),
@@ -426,8 +479,8 @@ pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
         base_url.push('/');
     }
     Ok(Config {
-        title: raw.title,
-        description: raw.description,
+        title,
+        description,
         base_url,
         default_language,
         languages,

@@ -142,6 +142,13 @@ fn main() -> ExitCode {
             casebook::config::BASE_URL_HINT
         ));
     }
+    // No site to build: a usage error (exit 2), like any other wrong --root.
+    if let Command::Build { site, .. } | Command::Check { site, .. } = &cli.command
+        && let Some(report) = no_site(&site.root)
+    {
+        let wrote = matches!(cli.command, Command::Build { .. });
+        return finish(site, report, Instant::now(), wrote);
+    }
     match cli.command {
         Command::Build {
             site,
@@ -213,7 +220,8 @@ fn main() -> ExitCode {
                         "{}",
                         diagnostics::to_human(&found, std::io::stderr().is_terminal())
                     );
-                    return ExitCode::from(1);
+                    let missing = no_site(&root).is_some();
+                    return ExitCode::from(if missing { 2 } else { 1 });
                 }
             };
             // `new practice` for a collection called `practices`.
@@ -280,6 +288,19 @@ fn serve(root: PathBuf, port: u16, bind: std::net::IpAddr, drafts: bool) -> Exit
     );
     server.wait();
     ExitCode::SUCCESS
+}
+
+/// The report of a build or check whose root holds no `site.yaml` to read, if it holds none.
+fn no_site(root: &std::path::Path) -> Option<Report> {
+    if root.join(casebook::config::CONFIG_FILE).is_file() {
+        return None;
+    }
+    let diagnostics = casebook::config::load(root).err()?;
+    Some(Report {
+        diagnostics,
+        io_error: true,
+        ..Report::default()
+    })
 }
 
 fn usage_error(message: &str) -> ExitCode {

@@ -521,3 +521,61 @@ fn a_title_that_shows_nothing() {
     );
     site.build_ok();
 }
+
+/// Errors in site.yaml say what is wrong in casebook's words, never the parser's internals, and
+/// give no contradictory hint.
+#[test]
+fn site_settings_errors_in_plain_words() {
+    let site = Fixture::copy("basic");
+    let yaml = std::fs::read_to_string(site.root().join("site.yaml")).unwrap();
+    let title = "title:\n  zh: 测试案例集\n  en: Test Casebook\n";
+    assert!(yaml.starts_with(title));
+    let errors_with = |replacement: &str| -> Vec<Diagnostic> {
+        site.write("site.yaml", &yaml.replacen(title, replacement, 1));
+        site.build()
+            .diagnostics
+            .into_iter()
+            .filter(Diagnostic::is_error)
+            .collect()
+    };
+    // A number is text, as it is in front matter.
+    assert_eq!(errors_with("title: 42\n"), []);
+    assert_eq!(
+        site.page("").texts("header a").first().map(String::as_str),
+        Some("42")
+    );
+    for (replacement, message) in [
+        (
+            "title: [a, b]\n",
+            "in `title`: expected a text, or one text per language ({ zh: 标题, en: Title }), found a list",
+        ),
+        (
+            "title:\n  zh: [a]\n  en: B\n",
+            "in `title`: the text in `zh` is a list, not a text",
+        ),
+    ] {
+        let errors = errors_with(replacement);
+        assert_eq!(errors.len(), 1, "{errors:#?}");
+        assert_eq!((errors[0].line, errors[0].message.as_str()), (1, message));
+    }
+
+    let start = yaml.find("languages:").unwrap();
+    let end = yaml.find("collections:").unwrap();
+    site.write(
+        "site.yaml",
+        &format!("{}languages: []\n{}", &yaml[..start], &yaml[end..]),
+    );
+    let errors: Vec<Diagnostic> = site
+        .build()
+        .diagnostics
+        .into_iter()
+        .filter(Diagnostic::is_error)
+        .collect();
+    assert_eq!(
+        errors.len(),
+        1,
+        "one error, no other about the default language: {errors:#?}"
+    );
+    assert_eq!(errors[0].message, "no languages are declared");
+    assert!(errors[0].hint.as_deref().unwrap().contains("code: zh"));
+}

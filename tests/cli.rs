@@ -544,3 +544,44 @@ fn a_base_url_option_that_is_no_web_address_exits_2() {
         assert!(!site.public().exists());
     }
 }
+
+/// Without a site.yaml at --root, build, check and new exit 2 (a usage error, as documented), and
+/// serve on a folder that is not there says so in casebook's words.
+#[test]
+fn a_missing_site_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let nowhere = dir.path().join("nowhere");
+    for args in [&["build"][..], &["check"], &["new", "practice", "x"]] {
+        let output = casebook()
+            .args(args)
+            .arg("--root")
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "there is no site.yaml in {}",
+                dir.path().display()
+            )),
+            "{args:?}: {stderr}"
+        );
+        assert!(!stderr.contains("os error"), "{stderr}");
+    }
+    assert_eq!(dir.path().read_dir().unwrap().count(), 0, "nothing written");
+    let output = casebook()
+        .args(["serve", "--port", "0", "--root"])
+        .arg(&nowhere)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(
+        stderr.trim_end(),
+        format!(
+            "error: there is no folder {}; --root names the folder holding site.yaml",
+            nowhere.display()
+        )
+    );
+}

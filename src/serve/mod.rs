@@ -66,6 +66,8 @@ pub enum StartError {
         next_free: Option<u16>,
     },
     Listen(SocketAddr, std::io::Error),
+    /// `--root` names no folder.
+    NoRoot(PathBuf),
     Watch(PathBuf, notify::Error),
 }
 
@@ -83,7 +85,23 @@ impl std::fmt::Display for StartError {
                 }
             }
             StartError::Listen(addr, e) => write!(f, "cannot listen on {addr}: {e}"),
-            StartError::Watch(root, e) => write!(f, "cannot watch {}: {e}", root.display()),
+            StartError::NoRoot(root) => write!(
+                f,
+                "there is no folder {}; --root names the folder holding site.yaml",
+                root.display()
+            ),
+            StartError::Watch(root, e) => {
+                let why = match &e.kind {
+                    notify::ErrorKind::Generic(text) => text.clone(),
+                    notify::ErrorKind::Io(e) => e.to_string(),
+                    notify::ErrorKind::PathNotFound => "a folder in it went away".into(),
+                    notify::ErrorKind::MaxFilesWatch => "the system's limit on watched folders is reached (on Linux, raise fs.inotify.max_user_watches)".into(),
+                    notify::ErrorKind::WatchNotFound | notify::ErrorKind::InvalidConfig(_) => {
+                        "the file watcher failed".into()
+                    }
+                };
+                write!(f, "cannot watch {} for changes: {why}", root.display())
+            }
         }
     }
 }
@@ -107,6 +125,9 @@ pub struct Server {
 /// Builds the site, starts watching its inputs and serves it. Returns once the first build is
 /// done (successful or not: a failed site is served as its errors until it builds).
 pub fn start(mut options: ServeOptions) -> Result<Server, StartError> {
+    if !options.root.is_dir() {
+        return Err(StartError::NoRoot(options.root.clone()));
+    }
     let listener = listen(options.bind, options.port)?;
     let addr = listener
         .local_addr()
