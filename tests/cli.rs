@@ -585,3 +585,47 @@ fn a_missing_site_is_a_usage_error() {
         )
     );
 }
+
+/// `casebook init` refuses the folders a build refuses: the home folder and what holds it, a file
+/// (and a filesystem root, tested without the command: it would write there if it did not).
+#[test]
+fn init_refuses_the_home_folder_and_what_holds_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home/me");
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::write(dir.path().join("file"), "x").unwrap();
+    for target in [
+        home.clone(),
+        home.join(".."),
+        dir.path().join("home"),
+        dir.path().join("file"),
+    ] {
+        let output = casebook()
+            .arg("init")
+            .arg(&target)
+            .env("HOME", &home)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{}: {stderr}",
+            target.display()
+        );
+        assert!(
+            stderr.starts_with("error: refusing to create a casebook here: "),
+            "{stderr}"
+        );
+    }
+    assert_eq!(home.read_dir().unwrap().count(), 0, "nothing written");
+    let fresh = home.join("casebook");
+    let output = casebook()
+        .arg("init")
+        .arg(&fresh)
+        .env("HOME", &home)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert!(fresh.join("site.yaml").exists());
+}
