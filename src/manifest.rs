@@ -128,10 +128,17 @@ pub fn inputs(root: &Path, theme: &crate::theme::Theme) -> Vec<(String, Vec<u8>)
     if let Ok(bytes) = std::fs::read(root.join(crate::config::CONFIG_FILE)) {
         inputs.push((crate::config::CONFIG_FILE.to_string(), bytes));
     }
-    for entry in walkdir::WalkDir::new(root.join(crate::content::CONTENT_DIR))
+    let content = root.join(crate::content::CONTENT_DIR);
+    // A content/ that links out of the site is not read (see content::walk), nor listed.
+    let listed = match (std::fs::canonicalize(root), std::fs::canonicalize(&content)) {
+        (Ok(root), Ok(content)) => content.starts_with(root),
+        _ => false,
+    };
+    for entry in walkdir::WalkDir::new(content)
         .follow_links(false)
         .into_iter()
         .flatten()
+        .filter(|_| listed)
     {
         if entry.file_type().is_file()
             && let Ok(bytes) = std::fs::read(entry.path())

@@ -579,3 +579,129 @@ fn site_settings_errors_in_plain_words() {
     assert_eq!(errors[0].message, "no languages are declared");
     assert!(errors[0].hint.as_deref().unwrap().contains("code: zh"));
 }
+
+/// Every file under `dir` that holds `needle`.
+#[cfg(unix)]
+fn files_holding(dir: &std::path::Path, needle: &str) -> Vec<String> {
+    common::snapshot(dir)
+        .into_iter()
+        .filter(|(_, bytes)| String::from_utf8_lossy(bytes).contains(needle))
+        .map(|(path, _)| path)
+        .collect()
+}
+
+/// A link under content/ whose real path is outside the site's folder is never read: a warning at
+/// the link, and the build goes on without it. Links inside the site's folder still work.
+#[cfg(unix)]
+#[test]
+fn a_link_out_of_the_site_is_never_read() {
+    use std::os::unix::fs::symlink;
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().join("secret.md");
+    std::fs::write(
+        &secret,
+        "---\ntitle: 机密\naspect: green\ndate: 2023-01-01\n---\nTOP-SECRET-TEXT\n",
+    )
+    .unwrap();
+    std::fs::write(
+        outside.path().join("passwd"),
+        "root:x:0:0:root:/root:/bin/sh\n",
+    )
+    .unwrap();
+    let site = Fixture::copy("basic");
+    symlink(&secret, site.root().join("content/practices/leak.zh.md")).unwrap();
+    symlink(
+        outside.path().join("passwd"),
+        site.root().join("content/practices/passwd.zh.md"),
+    )
+    .unwrap();
+    site.write(
+        "shared/inside.md",
+        "---\ntitle: 里面\naspect: trade\ndate: 2023-01-01\n---\n",
+    );
+    symlink(
+        site.root().join("shared/inside.md"),
+        site.root().join("content/practices/inside.zh.md"),
+    )
+    .unwrap();
+    let report = site.build_ok();
+    for link in [
+        "content/practices/leak.zh.md",
+        "content/practices/passwd.zh.md",
+    ] {
+        let warning = report
+            .diagnostics
+            .iter()
+            .find(|d| d.file == link)
+            .unwrap_or_else(|| panic!("no warning at {link}: {:#?}", report.diagnostics));
+        assert_eq!(
+            warning.message,
+            "this link leads outside the site's folder: it is not read"
+        );
+    }
+    let shown = casebook::diagnostics::to_human(&report.diagnostics, false);
+    assert!(!shown.contains("root:x"), "{shown}");
+    assert_eq!(
+        files_holding(&site.public(), "TOP-SECRET-TEXT"),
+        Vec::<String>::new()
+    );
+    assert_eq!(files_holding(&site.public(), "机密"), Vec::<String>::new());
+    assert!(!site.public().join("practices/leak").exists());
+    assert!(site.public().join("practices/inside/index.html").exists());
+    let check = std::process::Command::new(env!("CARGO_BIN_EXE_casebook"))
+        .args(["check", "--deny-warnings", "--root"])
+        .arg(site.root())
+        .output()
+        .unwrap();
+    assert_eq!(check.status.code(), Some(1));
+}
+
+/// The same when content/ itself is a link out of the site: nothing of it is read, listed or
+/// published. A content/ linked to a folder inside the site is read.
+#[cfg(unix)]
+#[test]
+fn a_content_folder_linked_out_of_the_site_is_never_read() {
+    let outside = tempfile::tempdir().unwrap();
+    let site = Fixture::copy("basic");
+    common::copy_tree(&site.root().join("content"), outside.path());
+    std::fs::write(
+        outside.path().join("practices/cold-chain.zh.md"),
+        "---\ntitle: 机密\naspect: green\ndate: 2023-01-01\n---\nTOP-SECRET-TEXT\n",
+    )
+    .unwrap();
+    std::fs::rename(site.root().join("content"), site.root().join("pages")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), site.root().join("content")).unwrap();
+    let report = site.build_ok();
+    let warning = report
+        .diagnostics
+        .iter()
+        .find(|d| d.file == "content")
+        .unwrap();
+    assert_eq!(
+        warning.message,
+        "this link leads outside the site's folder: it is not read"
+    );
+    assert_eq!(report.pages, 0, "no page read");
+    assert_eq!(
+        files_holding(&site.public(), "TOP-SECRET-TEXT"),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        files_holding(&site.public(), "cold-chain"),
+        Vec::<String>::new()
+    );
+
+    std::fs::remove_file(site.root().join("content")).unwrap();
+    std::os::unix::fs::symlink("pages", site.root().join("content")).unwrap();
+    let report = site.build_ok();
+    assert!(
+        report.diagnostics.iter().all(|d| d.file != "content"),
+        "{:#?}",
+        report.diagnostics
+    );
+    assert!(
+        site.public()
+            .join("practices/cold-chain/index.html")
+            .exists()
+    );
+}
