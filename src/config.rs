@@ -26,16 +26,43 @@ impl Localized {
 
 impl<'de> Deserialize<'de> for Localized {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Form {
-            Same(String),
-            PerLanguage(BTreeMap<String, String>),
+        use serde::de::Error as _;
+        use serde_yaml::Value;
+        // A number or true/false is text to whoever wrote it (`title: 2024`).
+        let text = |value: &Value| match value {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        };
+        let describe = |value: &Value| match value {
+            Value::Null => "nothing",
+            Value::Sequence(_) => "a list",
+            Value::Mapping(_) => "a set of fields",
+            _ => "a tagged value",
+        };
+        let value = Value::deserialize(deserializer)?;
+        if let Some(same) = text(&value) {
+            return Ok(Localized(BTreeMap::from([("*".to_string(), same)])));
         }
-        Ok(match Form::deserialize(deserializer)? {
-            Form::Same(text) => Localized(BTreeMap::from([("*".to_string(), text)])),
-            Form::PerLanguage(map) => Localized(map),
-        })
+        let Value::Mapping(map) = &value else {
+            return Err(D::Error::custom(format!(
+                "expected a text, or one text per language ({{ zh: 标题, en: Title }}), found {}",
+                describe(&value)
+            )));
+        };
+        let mut texts = BTreeMap::new();
+        for (code, value) in map {
+            let code = yaml_key(code);
+            let Some(one) = text(value) else {
+                return Err(D::Error::custom(format!(
+                    "the text in `{code}` is {}, not a text",
+                    describe(value)
+                )));
+            };
+            texts.insert(code, one);
+        }
+        Ok(Localized(texts))
     }
 }
 
@@ -49,9 +76,10 @@ pub struct Language {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
-    title: Localized,
+    // Read as YAML first, so that a bad one is reported at its own line.
+    title: serde_yaml::Value,
     #[serde(default)]
-    description: Localized,
+    description: serde_yaml::Value,
     base_url: String,
     default_language: Option<String>,
     languages: Vec<Language>,
@@ -266,8 +294,15 @@ impl Config {
 pub fn load(root: &Path) -> Result<Config, Vec<Diagnostic>> {
     let path = root.join(CONFIG_FILE);
     let text = std::fs::read_to_string(&path).map_err(|e| {
+        let message = match e.kind() {
+            std::io::ErrorKind::NotFound => {
+                format!("there is no {CONFIG_FILE} in {}", root.display())
+            }
+            std::io::ErrorKind::InvalidData => format!("{CONFIG_FILE} is not UTF-8 text"),
+            _ => format!("cannot read {CONFIG_FILE}: {e}"),
+        };
         vec![
-            Diagnostic::error(CONFIG_FILE, format!("cannot read {CONFIG_FILE}: {e}"))
+            Diagnostic::error(CONFIG_FILE, message)
                 .with_hint("run casebook in the folder that holds site.yaml, or pass --root DIR; `casebook init DIR` creates a new casebook"),
         ]
     })?;
@@ -275,6 +310,17 @@ pub fn load(root: &Path) -> Result<Config, Vec<Diagnostic>> {
 }
 
 pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
+    use crate::content::front_matter::{MAX_NESTING, too_deep};
+    if let Some((line, column)) = too_deep(text, MAX_NESTING) {
+        return Err(vec![
+            Diagnostic::error(
+                CONFIG_FILE,
+                format!("brackets nest more than {MAX_NESTING} levels deep"),
+            )
+            .at(text, line, column)
+            .with_hint("settings are text, lists and sets of fields a few levels deep at most"),
+        ]);
+    }
     let raw: RawConfig = from_yaml(text, text, 0)?;
     let mut diagnostics = Vec::new();
     let located = |message: String, key: &str| {
@@ -285,18 +331,36 @@ pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
         }
     };
 
+    let mut localized = |value: &serde_yaml::Value, key: &str| {
+        if value.is_null() && key == "description" {
+            return Localized::default();
+        }
+        from_value::<Localized>(value, text, key).unwrap_or_else(|d| {
+            diagnostics.push(d);
+            Localized::default()
+        })
+    };
+    let title = localized(&raw.title, "title");
+    let description = localized(&raw.description, "description");
+
     let mut languages = raw.languages;
-    if languages.is_empty() {
-        diagnostics.push(located("no languages are declared".into(), "languages"));
+    let no_languages = languages.is_empty();
+    if no_languages {
+        diagnostics.push(
+            located("no languages are declared".into(), "languages").with_hint(
+                "declare at least one, the first being the default: `languages: [{ code: zh, name: 中文 }, { code: en, name: English }]`",
+            ),
+        );
+        // For the checks below, which then say nothing of the default language.
         languages.push(Language {
-            code: "en".into(),
-            name: "English".into(),
+            code: raw.default_language.clone().unwrap_or_else(|| "en".into()),
+            name: String::new(),
         });
     }
     let default_language = raw
         .default_language
         .unwrap_or_else(|| languages[0].code.clone());
-    if !languages.iter().any(|l| l.code == default_language) {
+    if !no_languages && !languages.iter().any(|l| l.code == default_language) {
         diagnostics.push(
             located(
                 format!("the default language \"{default_language}\" is not one of the languages"),
@@ -306,6 +370,30 @@ pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
                 "declare it under languages, or use one of: {}",
                 join_codes(&languages)
             )),
+        );
+    }
+
+    if let Err(why) = check_base_url(&raw.base_url) {
+        let d =
+            Diagnostic::error(CONFIG_FILE, format!("`base_url`: {why}")).with_hint(BASE_URL_HINT);
+        diagnostics.push(match find_key(text, "base_url") {
+            // At the value: after the colon and the spaces.
+            Some(key) => {
+                let colon = key + text[key..].find(':').map_or(0, |at| at + 1);
+                let rest = &text[colon..];
+                d.at_offset(
+                    text,
+                    colon + rest.len() - rest.trim_start_matches([' ', '\t']).len(),
+                )
+            }
+            None => d,
+        });
+    }
+    if let Err(why) = crate::theme::check_name(&raw.theme) {
+        diagnostics.push(
+            located(format!("`theme`: {why}"), "theme").with_hint(
+                "a theme is named by its folder under themes/ (`theme: mine` for themes/mine/), or `theme: default` for the built-in theme",
+            ),
         );
     }
 
@@ -407,8 +495,8 @@ pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
         base_url.push('/');
     }
     Ok(Config {
-        title: raw.title,
-        description: raw.description,
+        title,
+        description,
         base_url,
         default_language,
         languages,
@@ -450,6 +538,56 @@ fn broken_anchors(value: Option<&serde_yaml::Value>, text: &str) -> Result<Sever
         }
         None => d,
     })
+}
+
+/// How to write `base_url` (or `--base-url`).
+pub const BASE_URL_HINT: &str = "write the address the site is published at, starting with https:// or http://, such as https://example.org/ or https://name.github.io/casebook/";
+
+/// Why `url` cannot be the address of the site, if it cannot: it must be http(s) with a host (and
+/// a port, if any, in digits), without spaces, credentials, a query or a fragment, since every
+/// page's canonical address, the sitemap and the feed are made from it.
+pub fn check_base_url(url: &str) -> Result<(), String> {
+    let shown = url.escape_debug();
+    let Some(rest) = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+    else {
+        return Err(format!("\"{shown}\" is not an http:// or https:// address"));
+    };
+    if url.contains(|c: char| c.is_whitespace() || c.is_control()) {
+        return Err(format!("\"{shown}\" holds a space or a control character"));
+    }
+    if url.contains('?') {
+        return Err(format!(
+            "\"{shown}\" has a query (`?…`), which no page address can follow"
+        ));
+    }
+    if url.contains('#') {
+        return Err(format!(
+            "\"{shown}\" has a fragment (`#…`), which no page address can follow"
+        ));
+    }
+    let authority = rest.split('/').next().unwrap_or_default();
+    if authority.contains('@') {
+        return Err(format!("\"{shown}\" holds a user name or password"));
+    }
+    let (host, port) = match authority.strip_prefix('[') {
+        Some(ipv6) => match ipv6.split_once(']') {
+            Some((host, after)) => (host, after.strip_prefix(':')),
+            None => ("", None),
+        },
+        None => match authority.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        },
+    };
+    if host.is_empty() || host.contains(['\\', '[', ']']) {
+        return Err(format!("\"{shown}\" has no host name"));
+    }
+    if port.is_some_and(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit())) {
+        return Err(format!("\"{shown}\" has a port that is not a number"));
+    }
+    Ok(())
 }
 
 fn join_codes(languages: &[Language]) -> String {
@@ -641,6 +779,34 @@ mod tests {
                 hint.contains("`broken_anchors: error`")
                     && hint.contains("`broken_anchors: warning`")
             );
+        }
+    }
+
+    #[test]
+    fn base_urls_are_http_addresses_without_query_or_fragment() {
+        for good in [
+            "https://example.org",
+            "https://example.org/cases/",
+            "http://localhost:1111/",
+            "http://[::1]:8080/",
+            "https://案例.example/",
+        ] {
+            assert_eq!(check_base_url(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "example.org",
+            "javascript:alert(1)",
+            "ftp://example.org/",
+            "https://",
+            "https:///x",
+            "https://example.org/?a=b",
+            "https://example.org/#top",
+            "https://user:pw@example.org/",
+            "https://example.org:80x/",
+            "https://exa mple.org/",
+            "HTTPS//example.org",
+        ] {
+            assert!(check_base_url(bad).is_err(), "{bad}");
         }
     }
 

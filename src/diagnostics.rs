@@ -2,6 +2,7 @@
 //! JSON and GitHub-annotation forms.
 
 use serde::Serialize;
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -32,10 +33,17 @@ pub struct Diagnostic {
     pub column: usize,
     pub message: String,
     pub hint: Option<String>,
-    /// The offending source line, for the excerpt under the message.
+    /// The offending source line, for the excerpt under the message: at most
+    /// [`EXCERPT_CHARS`] characters of it from [`EXCERPT_BEFORE`] before the column, with `…`
+    /// where it was cut.
     #[serde(skip)]
     pub source_line: Option<String>,
 }
+
+/// The most characters of a source line an excerpt shows.
+pub const EXCERPT_CHARS: usize = 200;
+/// How many characters before the column an excerpt starts, at most.
+pub const EXCERPT_BEFORE: usize = 100;
 
 impl Diagnostic {
     pub fn error(file: impl Into<String>, message: impl Into<String>) -> Self {
@@ -64,15 +72,36 @@ impl Diagnostic {
         }
     }
 
-    /// Places the diagnostic at `line:column` of `source` and keeps that line for the excerpt.
+    /// Places the diagnostic at `line:column` of `source` and keeps that line for the excerpt,
+    /// unless it is not text (it holds a NUL, or bytes that were not UTF-8).
     pub fn at(mut self, source: &str, line: usize, column: usize) -> Self {
         self.line = line;
         self.column = column.max(1);
         self.source_line = source
             .lines()
             .nth(line.saturating_sub(1))
-            .map(|l| l.trim_end_matches('\r').to_string());
+            .filter(|l| !l.contains(['\0', char::REPLACEMENT_CHARACTER]))
+            .map(|l| excerpt(l.trim_end_matches('\r'), self.column));
         self
+    }
+
+    /// The column in `source_line` (1-based, in characters) that the caret points at.
+    fn excerpt_column(&self) -> usize {
+        if self.column.saturating_sub(1) > EXCERPT_BEFORE {
+            EXCERPT_BEFORE + 2
+        } else {
+            self.column
+        }
+    }
+
+    /// The diagnostic with its file, message and hint as [`visible`] text.
+    fn shown(&self) -> Diagnostic {
+        Diagnostic {
+            file: visible(&self.file, &[]).into_owned(),
+            message: visible(&self.message, &[]).into_owned(),
+            hint: self.hint.as_deref().map(|h| visible(h, &[]).into_owned()),
+            ..self.clone()
+        }
     }
 
     /// Places the diagnostic at a byte offset of `source`.
@@ -95,6 +124,22 @@ impl Diagnostic {
     }
 }
 
+/// At most [`EXCERPT_CHARS`] characters of `line` from [`EXCERPT_BEFORE`] before `column`, with
+/// `…` where cut (so the caret's place follows from the column alone: see `excerpt_column`).
+fn excerpt(line: &str, column: usize) -> String {
+    let start = column.saturating_sub(1 + EXCERPT_BEFORE);
+    let mut chars = line.chars().skip(start);
+    let mut text = String::new();
+    if start > 0 {
+        text.push('…');
+    }
+    text.extend(chars.by_ref().take(EXCERPT_CHARS));
+    if chars.next().is_some() {
+        text.push('…');
+    }
+    text
+}
+
 /// The 1-based line and character column of a byte offset.
 pub fn line_column(source: &str, offset: usize) -> (usize, usize) {
     let mut offset = offset.min(source.len());
@@ -106,6 +151,62 @@ pub fn line_column(source: &str, offset: usize) -> (usize, usize) {
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     let column = before[line_start..].chars().count() + 1;
     (line, column)
+}
+
+/// `text` as it may be shown: each control character (C0, DEL, C1), line or paragraph separator
+/// and bidirectional formatting character becomes an escape (`\n`, `\u{1b}`), except those in
+/// `keep`. Text from a file then cannot start a line of its own (which CI would read as a
+/// command, `::error …`), move the cursor, colour the terminal or reorder what it shows.
+pub fn visible<'a>(text: &'a str, keep: &[char]) -> Cow<'a, str> {
+    let escaped = |c: char| needs_escape(c) && !keep.contains(&c);
+    if !text.chars().any(escaped) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if escaped(c) {
+            push_escape(&mut out, c);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{2028}'
+                | '\u{2029}'
+                | '\u{061c}'
+                | '\u{200e}'
+                | '\u{200f}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}'
+        )
+}
+
+fn push_escape(out: &mut String, c: char) {
+    match c {
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        _ => {
+            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+        }
+    }
+}
+
+/// How many characters `c` takes once [`visible`].
+fn shown_width(c: char) -> usize {
+    if needs_escape(c) {
+        let mut out = String::new();
+        push_escape(&mut out, c);
+        out.chars().count()
+    } else {
+        1
+    }
 }
 
 /// Sorts diagnostics by file and position, the order in which they are reported.
@@ -136,6 +237,7 @@ pub fn to_human(diagnostics: &[Diagnostic], color: bool) -> String {
     };
     let mut out = String::new();
     for d in diagnostics {
+        let d = &d.shown();
         let place = if d.line > 0 {
             format!("{}:{}:{}", d.file, d.line, d.column)
         } else {
@@ -152,9 +254,13 @@ pub fn to_human(diagnostics: &[Diagnostic], color: bool) -> String {
             let pad = " ".repeat(gutter.len());
             let caret_pad: String = line
                 .chars()
-                .take(d.column.saturating_sub(1))
-                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .take(d.excerpt_column().saturating_sub(1))
+                .map(|c| match c {
+                    '\t' => "\t".to_string(),
+                    c => " ".repeat(shown_width(c)),
+                })
                 .collect();
+            let line = visible(line, &['\t']);
             let _ = writeln!(out, "{pad} |");
             let _ = writeln!(out, "{gutter} | {line}");
             let _ = writeln!(out, "{pad} | {caret_pad}{}", paint("1;31", "^"));
@@ -167,7 +273,8 @@ pub fn to_human(diagnostics: &[Diagnostic], color: bool) -> String {
 }
 
 pub fn to_json(diagnostics: &[Diagnostic]) -> String {
-    serde_json::to_string_pretty(diagnostics).unwrap_or_else(|_| "[]".to_string())
+    let shown: Vec<Diagnostic> = diagnostics.iter().map(Diagnostic::shown).collect();
+    serde_json::to_string_pretty(&shown).unwrap_or_else(|_| "[]".to_string())
 }
 
 /// GitHub Actions workflow commands, so that a pull request shows each error on its line.
@@ -179,13 +286,16 @@ pub fn to_github(diagnostics: &[Diagnostic]) -> String {
             Severity::Warning => "warning",
             Severity::Info => "notice",
         };
-        let mut message = d.message.clone();
+        // Line breaks stay for the workflow command's own escapes, which GitHub shows as such.
+        let keep = ['\n', '\r'];
+        let mut message = visible(&d.message, &keep).into_owned();
         if let Some(hint) = &d.hint {
             message.push_str(" (help: ");
-            message.push_str(hint);
+            message.push_str(&visible(hint, &keep));
             message.push(')');
         }
-        let _ = write!(out, "::{command} file={}", escape_property(&d.file));
+        let file = visible(&d.file, &keep);
+        let _ = write!(out, "::{command} file={}", escape_property(&file));
         if d.line > 0 {
             let _ = write!(out, ",line={},col={}", d.line, d.column);
         }
@@ -264,6 +374,66 @@ mod tests {
             to_github(&[d]),
             "::error file=content/a%2Cb.md,line=2,col=1::bad%0Avalue\n"
         );
+    }
+
+    #[test]
+    fn text_from_files_cannot_start_a_line_or_reach_the_terminal() {
+        let d = Diagnostic::warning(
+            "content/a\n::error::x.md",
+            "`a\n::error title=T::pwned` is not a field",
+        )
+        .at("---\n\u{1b}[2J\tx: 1\u{202e}\n", 2, 6)
+        .with_hint("\r\u{9b}31m");
+        let human = to_human(std::slice::from_ref(&d), false);
+        assert_eq!(
+            human,
+            "content/a\\n::error::x.md:2:6: warning: `a\\n::error title=T::pwned` is not a field\n  |\n2 | \\u{1b}[2J\tx: 1\\u{202e}\n  |          \t^\n  = help: \\r\\u{9b}31m\n"
+        );
+        let github = to_github(std::slice::from_ref(&d));
+        assert_eq!(github.lines().count(), 1, "{github}");
+        assert!(github.starts_with("::warning file=content/a%0A%3A%3Aerror%3A%3Ax.md,line=2,col=6::`a%0A::error title=T::pwned`"), "{github}");
+        assert!(github.contains("%0D\\u{9b}31m"), "{github}");
+        let json = to_json(&[d]);
+        assert!(!json.chars().any(needs_escape_in_json), "{json}");
+        assert!(json.contains(r#""hint": "\\r\\u{9b}31m""#), "{json}");
+    }
+
+    fn needs_escape_in_json(c: char) -> bool {
+        c != '\n' && needs_escape(c)
+    }
+
+    #[test]
+    fn a_long_line_is_cut_around_the_column() {
+        let line = format!("{}x{}", "a".repeat(1000), "b".repeat(1000));
+        let d = Diagnostic::error("a.md", "m").at(&line, 1, 1001);
+        let excerpt = d.source_line.as_deref().unwrap();
+        assert_eq!(excerpt.chars().count(), EXCERPT_CHARS + 2);
+        assert!(excerpt.starts_with("…a") && excerpt.ends_with("b…"));
+        assert_eq!(excerpt.chars().nth(d.excerpt_column() - 1), Some('x'));
+        let text = to_human(&[d], false);
+        let (shown, caret) = (text.lines().nth(2).unwrap(), text.lines().nth(3).unwrap());
+        let x = shown["1 | ".len()..]
+            .chars()
+            .position(|c| c == 'x')
+            .unwrap();
+        assert_eq!(caret.len() - "  | ".len(), x + 1);
+        let start = Diagnostic::error("a.md", "m").at(&line, 1, 3);
+        assert_eq!(start.excerpt_column(), 3);
+        assert!(!start.source_line.as_deref().unwrap().starts_with('…'));
+        let end = Diagnostic::error("a.md", "m").at(&line, 1, 2001);
+        assert!(end.source_line.as_deref().unwrap().ends_with('b'));
+        assert_eq!(
+            end.source_line.as_deref().unwrap().chars().count(),
+            EXCERPT_BEFORE + 2
+        );
+    }
+
+    #[test]
+    fn no_excerpt_of_a_line_that_is_not_text() {
+        let d = Diagnostic::error("a.md", "x").at("a\0b\n", 1, 2);
+        assert_eq!(d.source_line, None);
+        let d = Diagnostic::error("a.md", "x").at("a\u{fffd}b\n", 1, 2);
+        assert_eq!(d.source_line, None);
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod links;
 pub mod manifest;
 pub mod markdown;
 pub mod output;
+pub mod output_lock;
 pub mod render;
 pub mod scaffold;
 pub mod schema;
@@ -73,6 +74,8 @@ pub struct BuildOptions {
     pub external: Option<links::ExternalOptions>,
     /// Warnings fail the build as errors do: nothing is written.
     pub deny_warnings: bool,
+    /// Fail at once, instead of waiting, when another build is writing into the output.
+    pub no_wait: bool,
 }
 
 impl BuildOptions {
@@ -598,6 +601,32 @@ pub fn build(options: &BuildOptions) -> Report {
             ..Report::default()
         };
     }
+    if let Some(path) = &options.manifest
+        && let Some(reason) = manifest::refuse_target(&options.root, path)
+    {
+        return Report {
+            diagnostics: vec![
+                Diagnostic::error(
+                    path.display().to_string(),
+                    format!("refusing to write the manifest here: {reason}"),
+                )
+                .with_hint("choose a new file outside the site's inputs with --manifest, such as manifest.json"),
+            ],
+            io_error: true,
+            ..Report::default()
+        };
+    }
+    // Held until the end of the build: another build into this output waits for it.
+    let _lock = match output_lock::acquire(&output, !options.no_wait) {
+        Ok(lock) => lock,
+        Err(diagnostic) => {
+            return Report {
+                diagnostics: vec![diagnostic],
+                io_error: true,
+                ..Report::default()
+            };
+        }
+    };
     if let Err(e) = output::recover(&output) {
         let message = format!("cannot restore the previous build: {e}");
         return Report {

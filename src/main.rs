@@ -36,6 +36,10 @@ enum Command {
         /// Leave out the search index.
         #[arg(long)]
         no_search: bool,
+        /// Exit at once (code 2) when another build is writing into the output, instead of
+        /// waiting for it.
+        #[arg(long)]
+        no_wait: bool,
     },
     /// Check a published tree against its manifest: names every file that differs, is missing or is extra.
     Verify {
@@ -130,18 +134,36 @@ impl SiteArgs {
 fn main() -> ExitCode {
     casebook::crash::quiet_panics();
     let cli = Cli::parse();
+    if let Command::Build { site, .. } | Command::Check { site, .. } = &cli.command
+        && let Some(url) = &site.base_url
+        && let Err(why) = casebook::config::check_base_url(url)
+    {
+        return usage_error(&format!(
+            "--base-url: {why}\n  = help: {}",
+            casebook::config::BASE_URL_HINT
+        ));
+    }
+    // No site to build: a usage error (exit 2), like any other wrong --root.
+    if let Command::Build { site, .. } | Command::Check { site, .. } = &cli.command
+        && let Some(report) = no_site(&site.root)
+    {
+        let wrote = matches!(cli.command, Command::Build { .. });
+        return finish(site, report, Instant::now(), wrote);
+    }
     match cli.command {
         Command::Build {
             site,
             output,
             manifest,
             no_search,
+            no_wait,
         } => {
             let started = Instant::now();
             let mut options = site.options();
             options.output = output;
             options.manifest = manifest;
             options.no_search = no_search;
+            options.no_wait = no_wait;
             let report = casebook::build(&options);
             finish(&site, report, started, true)
         }
@@ -199,7 +221,8 @@ fn main() -> ExitCode {
                         "{}",
                         diagnostics::to_human(&found, std::io::stderr().is_terminal())
                     );
-                    return ExitCode::from(1);
+                    let missing = no_site(&root).is_some();
+                    return ExitCode::from(if missing { 2 } else { 1 });
                 }
             };
             // `new practice` for a collection called `practices`.
@@ -243,7 +266,11 @@ fn serve(root: PathBuf, port: u16, bind: std::net::IpAddr, drafts: bool) -> Exit
             let shown = diagnostics::to_human(&report.diagnostics, color_stderr());
             let _ = std::io::stderr().write_all(shown.as_bytes());
         }
-        let _ = writeln!(std::io::stdout(), "{}", report.line());
+        let _ = writeln!(
+            std::io::stdout(),
+            "{}",
+            diagnostics::visible(&report.line(), &[])
+        );
     }));
     let server = match casebook::serve::start(options) {
         Ok(server) => server,
@@ -262,6 +289,19 @@ fn serve(root: PathBuf, port: u16, bind: std::net::IpAddr, drafts: bool) -> Exit
     );
     server.wait();
     ExitCode::SUCCESS
+}
+
+/// The report of a build or check whose root holds no `site.yaml` to read, if it holds none.
+fn no_site(root: &std::path::Path) -> Option<Report> {
+    if root.join(casebook::config::CONFIG_FILE).is_file() {
+        return None;
+    }
+    let diagnostics = casebook::config::load(root).err()?;
+    Some(Report {
+        diagnostics,
+        io_error: true,
+        ..Report::default()
+    })
 }
 
 fn usage_error(message: &str) -> ExitCode {
@@ -331,7 +371,7 @@ fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -359,7 +399,8 @@ fn verify(dir: &std::path::Path, manifest: Option<PathBuf>) -> ExitCode {
         ("extra", &differences.extra),
     ] {
         for path in paths {
-            println!("{label}: {path}");
+            // A file's name can hold a line break: never a line of its own.
+            println!("{label}: {}", diagnostics::visible(path, &[]));
         }
     }
     if differences.is_empty() {

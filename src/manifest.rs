@@ -160,10 +160,17 @@ pub fn inputs(root: &Path, theme: &crate::theme::Theme) -> Vec<(String, Vec<u8>)
     if let Ok(bytes) = std::fs::read(root.join(crate::config::CONFIG_FILE)) {
         inputs.push((crate::config::CONFIG_FILE.to_string(), bytes));
     }
-    for entry in walkdir::WalkDir::new(root.join(crate::content::CONTENT_DIR))
+    let content = root.join(crate::content::CONTENT_DIR);
+    // A content/ that links out of the site is not read (see content::walk), nor listed.
+    let listed = match (std::fs::canonicalize(root), std::fs::canonicalize(&content)) {
+        (Ok(root), Ok(content)) => content.starts_with(root),
+        _ => false,
+    };
+    for entry in walkdir::WalkDir::new(content)
         .follow_links(false)
         .into_iter()
         .flatten()
+        .filter(|_| listed)
     {
         if entry.file_type().is_file()
             && entry.path().extension().is_some_and(|x| x == "md")
@@ -176,6 +183,54 @@ pub fn inputs(root: &Path, theme: &crate::theme::Theme) -> Vec<(String, Vec<u8>)
         inputs.push((file.display.clone(), file.bytes.clone()));
     }
     inputs
+}
+
+/// Why `--manifest path` must not be written, if it must not: it is one of the site's inputs
+/// (`site.yaml`, anything under `content/`, `templates/`, `static/` or `themes/`, compared by real
+/// path, also for a file not yet there), a folder, or an existing file that is not a casebook
+/// manifest.
+pub fn refuse_target(root: &Path, path: &Path) -> Option<String> {
+    let root = crate::output::absolute(root);
+    let target = crate::output::absolute(path);
+    if target == root.join(crate::config::CONFIG_FILE) {
+        return Some("it is the site's settings (site.yaml)".into());
+    }
+    for folder in [crate::content::CONTENT_DIR, "templates", "static", "themes"] {
+        if target.starts_with(root.join(folder)) {
+            return Some(format!("it is inside the site's {folder} folder"));
+        }
+    }
+    if target.is_dir() {
+        return Some("it is a folder".into());
+    }
+    if target.exists() && !is_manifest(&target) {
+        return Some("it exists and is not a casebook manifest".into());
+    }
+    None
+}
+
+/// Whether the file holds a manifest casebook wrote: a JSON object with `generator` ("casebook
+/// …"), `files` and `inputs`.
+fn is_manifest(path: &Path) -> bool {
+    // Larger than any manifest of a casebook: not worth reading.
+    const LIMIT: u64 = 1 << 30;
+    if std::fs::metadata(path).map_or(true, |m| !m.is_file() || m.len() > LIMIT) {
+        return false;
+    }
+    let Ok(bytes) = std::fs::read(path) else {
+        return false;
+    };
+    let Ok(serde_json::Value::Object(object)) = serde_json::from_slice(&bytes) else {
+        return false;
+    };
+    object
+        .get("generator")
+        .and_then(serde_json::Value::as_str)
+        .is_some_and(|g| g.starts_with("casebook "))
+        && object.get("files").is_some_and(serde_json::Value::is_array)
+        && object
+            .get("inputs")
+            .is_some_and(serde_json::Value::is_array)
 }
 
 #[cfg(test)]

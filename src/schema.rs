@@ -236,6 +236,16 @@ pub fn validate(
             _ => {
                 if let Some(field) = fields.iter().find(|f| f.name == name) {
                     match check(value, &field.kind, config) {
+                        Ok(Some(v)) if field.required && v.as_text().is_some_and(shows_nothing) => {
+                            let mut p = Problem::new(
+                                "the value is empty, or only spaces and invisible characters"
+                                    .into(),
+                            );
+                            p.hint = Some(format!(
+                                "a required field needs a value that shows: write the page's {name}"
+                            ));
+                            diagnostics.push(p.place(page, &name));
+                        }
                         Ok(Some(v)) => {
                             checked.fields.insert(name, v);
                         }
@@ -282,6 +292,36 @@ pub fn validate(
         }
     }
     (checked, diagnostics)
+}
+
+/// Whether `text` has no character that shows: only white space, format characters (zero-width
+/// spaces and joiners, the byte order mark, direction marks, soft hyphens), fillers and control
+/// characters.
+fn shows_nothing(text: &str) -> bool {
+    text.chars().all(|c| {
+        c.is_whitespace()
+            || c.is_control()
+            || matches!(
+                c,
+                '\u{00ad}'
+                    | '\u{034f}'
+                    | '\u{061c}'
+                    | '\u{115f}'
+                    | '\u{1160}'
+                    | '\u{17b4}'
+                    | '\u{17b5}'
+                    | '\u{180b}'..='\u{180f}'
+                    | '\u{200b}'..='\u{200f}'
+                    | '\u{202a}'..='\u{202e}'
+                    | '\u{2060}'..='\u{206f}'
+                    | '\u{3164}'
+                    | '\u{fe00}'..='\u{fe0f}'
+                    | '\u{feff}'
+                    | '\u{ffa0}'
+                    | '\u{fff9}'..='\u{fffb}'
+                    | '\u{e0000}'..='\u{e007f}'
+            )
+    })
 }
 
 /// A value that does not fit its field, and where in the value the problem is.

@@ -29,7 +29,27 @@ pub struct Theme {
     pub strings: BTreeMap<String, BTreeMap<String, String>>,
 }
 
+/// A theme is a name, never a path: the name of a folder directly under `themes/`. Why `name` is
+/// not one, if it is not.
+pub fn check_name(name: &str) -> Result<(), String> {
+    let shown = name.escape_debug();
+    if name.trim().is_empty() {
+        Err("the theme's name is empty".into())
+    } else if name.contains(['/', '\\']) || Path::new(name).is_absolute() {
+        Err(format!("\"{shown}\" is a path, not the name of a theme"))
+    } else if name.starts_with('.') || name.contains(':') || name.contains(char::is_control) {
+        Err(format!(
+            "\"{shown}\" is not a folder name a theme can have (it starts with a dot, or holds a colon or a control character)"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 pub fn load(root: &Path, name: &str) -> Result<Theme, Vec<Diagnostic>> {
+    if let Err(why) = check_name(name) {
+        return Err(vec![Diagnostic::error(crate::config::CONFIG_FILE, why)]);
+    }
     let theme_dir = root.join("themes").join(name);
     let mut files: BTreeMap<String, ThemeFile> = BTreeMap::new();
     if theme_dir.is_dir() {
@@ -62,6 +82,16 @@ pub fn load(root: &Path, name: &str) -> Result<Theme, Vec<Diagnostic>> {
             theme.static_files.insert(name.to_string(), file);
         } else if path == "strings.yaml" {
             let text = String::from_utf8_lossy(&file.bytes);
+            let limit = crate::content::front_matter::MAX_NESTING;
+            if let Some((line, column)) = crate::content::front_matter::too_deep(&text, limit) {
+                return Err(vec![
+                    Diagnostic::error(
+                        &file.display,
+                        format!("brackets nest more than {limit} levels deep"),
+                    )
+                    .at(&text, line, column),
+                ]);
+            }
             theme.strings = serde_yaml::from_str(&text).map_err(|e| {
                 let d = Diagnostic::error(
                     &file.display,

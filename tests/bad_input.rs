@@ -532,3 +532,370 @@ fn an_unclosed_comment_is_a_warning_and_hides_nothing_after_its_page() {
         "{titles:?}"
     );
 }
+
+/// `theme:` names a folder under `themes/` or the built-in theme; a path (absolute, or climbing
+/// out with `..`) is an error at its line, and nothing of the folder it names is read.
+#[test]
+fn a_theme_is_a_name_not_a_path() {
+    let default_theme = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default");
+    let outside = tempfile::tempdir().unwrap();
+    common::copy_tree(&default_theme, &outside.path().join("theme"));
+    std::fs::write(outside.path().join("theme/static/secret.txt"), "secret").unwrap();
+    let site = Fixture::copy("basic");
+    std::fs::create_dir_all(site.root().join("themes")).unwrap();
+    let yaml = std::fs::read_to_string(site.root().join("site.yaml")).unwrap();
+    let line = yaml.lines().count() + 1;
+    let climbing = format!(
+        "../../{}/theme",
+        outside.path().file_name().unwrap().to_string_lossy()
+    );
+    for name in [
+        outside.path().join("theme").display().to_string(),
+        climbing,
+        "..".into(),
+        "default/../default".into(),
+        "\"\"".into(),
+        ".hidden".into(),
+    ] {
+        site.write("site.yaml", &format!("{yaml}theme: {name}\n"));
+        let report = site.build();
+        let errors: Vec<&Diagnostic> = report.diagnostics.iter().filter(|d| d.is_error()).collect();
+        assert_eq!(errors.len(), 1, "{name}: {errors:#?}");
+        assert_eq!(
+            (errors[0].file.as_str(), errors[0].line, errors[0].column),
+            ("site.yaml", line, 1),
+            "{name}"
+        );
+        assert!(
+            errors[0].message.starts_with("`theme`: "),
+            "{name}: {}",
+            errors[0].message
+        );
+        assert!(!site.public().exists(), "{name}");
+    }
+
+    // A folder under themes/ is a theme.
+    common::copy_tree(&default_theme, &site.root().join("themes/mine"));
+    site.write("themes/mine/static/mine.txt", "mine");
+    site.write("site.yaml", &format!("{yaml}theme: mine\n"));
+    site.build_ok();
+    assert_eq!(site.read("mine.txt"), "mine");
+}
+
+/// Brackets nested 200,000 deep (the YAML parser's time grows with the square of the depth) are
+/// refused before parsing, at the bracket past the limit, with an excerpt of bounded length.
+#[test]
+fn deeply_nested_brackets_are_refused_at_once() {
+    let deep = "[".repeat(200_000);
+    let started = std::time::Instant::now();
+    let errors = errors_for(
+        format!("---\ntitle: A\naspect: green\ndate: 2023-01-01\ntags: {deep}\n---\n").as_bytes(),
+    );
+    // Generous: the check itself takes milliseconds, the parse it prevents minutes.
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    let limit = casebook::content::front_matter::MAX_NESTING;
+    assert_eq!((errors[0].line, errors[0].column), (5, 7 + limit));
+    assert!(
+        errors[0].message.contains("levels deep"),
+        "{}",
+        errors[0].message
+    );
+    let excerpt = errors[0].source_line.as_deref().unwrap();
+    assert!(
+        excerpt.chars().count() <= casebook::diagnostics::EXCERPT_CHARS + 2,
+        "{} characters",
+        excerpt.chars().count()
+    );
+    let shown = casebook::diagnostics::to_human(&errors, false);
+    assert!(shown.len() < 2000, "{} bytes shown", shown.len());
+
+    let site = Fixture::copy("basic");
+    let yaml = std::fs::read_to_string(site.root().join("site.yaml")).unwrap();
+    site.write("site.yaml", &format!("{yaml}extra:\n  x: {deep}\n"));
+    let started = std::time::Instant::now();
+    let report = site.build();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    let error = report.diagnostics.iter().find(|d| d.is_error()).unwrap();
+    assert_eq!(
+        (error.file.as_str(), error.line),
+        ("site.yaml", yaml.lines().count() + 2)
+    );
+}
+
+#[test]
+fn front_matter_over_a_megabyte_is_refused() {
+    let summary = "很长的摘要。".repeat(100_000);
+    let (line, column, message) = single_error(&format!(
+        "---\ntitle: A\naspect: green\ndate: 2023-01-01\nsummary: {summary}\n---\n"
+    ));
+    assert_eq!((line, column), (1, 1));
+    assert!(
+        message.starts_with("the front matter is 1757 KB"),
+        "{message}"
+    );
+}
+
+/// `base_url` is the http(s) address the site is published at: anything else is an error at its
+/// value, with a hint.
+#[test]
+fn a_base_url_that_is_no_web_address() {
+    let site = Fixture::copy("basic");
+    let yaml = std::fs::read_to_string(site.root().join("site.yaml")).unwrap();
+    let line = yaml
+        .lines()
+        .position(|l| l.starts_with("base_url:"))
+        .unwrap()
+        + 1;
+    for bad in [
+        "example.org",
+        "javascript:alert(1)",
+        "https://example.org/?utm=1",
+        "https://example.org/#top",
+        "https://",
+    ] {
+        site.write(
+            "site.yaml",
+            &yaml.replace(
+                "base_url: https://example.org/cases/",
+                &format!("base_url: \"{bad}\""),
+            ),
+        );
+        let report = site.build();
+        let errors: Vec<&Diagnostic> = report.diagnostics.iter().filter(|d| d.is_error()).collect();
+        assert_eq!(errors.len(), 1, "{bad}: {errors:#?}");
+        assert_eq!(
+            (errors[0].file.as_str(), errors[0].line, errors[0].column),
+            ("site.yaml", line, 11),
+            "{bad}"
+        );
+        assert!(
+            errors[0].message.starts_with("`base_url`: "),
+            "{}",
+            errors[0].message
+        );
+        assert!(errors[0].hint.as_deref().unwrap().contains("https://"));
+        assert!(!site.public().exists(), "{bad}");
+    }
+}
+
+/// A required title that shows nothing (empty, spaces, or only invisible characters) is an error
+/// at its value.
+#[test]
+fn a_title_that_shows_nothing() {
+    for title in [
+        "\"\"",
+        "\"   \"",
+        "\"\u{200b}\"",
+        "\"\u{feff}\u{00a0}\u{3000}\"",
+        "\"\\u200D\\t\"",
+    ] {
+        let (line, column, message) = single_error(&format!(
+            "---\ntitle: {title}\naspect: green\ndate: 2023-01-01\n---\n"
+        ));
+        assert_eq!((line, column), (2, 8), "{title}");
+        assert_eq!(
+            message, "`title`: the value is empty, or only spaces and invisible characters",
+            "{title}"
+        );
+    }
+    // A title in any script, or of signs, shows.
+    let site = Fixture::copy("basic");
+    site.write(
+        FILE,
+        "---\ntitle: \"…\"\naspect: green\ndate: 2023-01-01\n---\n",
+    );
+    site.build_ok();
+}
+
+/// Errors in site.yaml say what is wrong in casebook's words, never the parser's internals, and
+/// give no contradictory hint.
+#[test]
+fn site_settings_errors_in_plain_words() {
+    let site = Fixture::copy("basic");
+    let yaml = std::fs::read_to_string(site.root().join("site.yaml")).unwrap();
+    let title = "title:\n  zh: 测试案例集\n  en: Test Casebook\n";
+    assert!(yaml.starts_with(title));
+    let errors_with = |replacement: &str| -> Vec<Diagnostic> {
+        site.write("site.yaml", &yaml.replacen(title, replacement, 1));
+        site.build()
+            .diagnostics
+            .into_iter()
+            .filter(Diagnostic::is_error)
+            .collect()
+    };
+    // A number is text, as it is in front matter.
+    assert_eq!(errors_with("title: 42\n"), []);
+    assert_eq!(
+        site.page("").texts("header a").first().map(String::as_str),
+        Some("42")
+    );
+    for (replacement, message) in [
+        (
+            "title: [a, b]\n",
+            "in `title`: expected a text, or one text per language ({ zh: 标题, en: Title }), found a list",
+        ),
+        (
+            "title:\n  zh: [a]\n  en: B\n",
+            "in `title`: the text in `zh` is a list, not a text",
+        ),
+    ] {
+        let errors = errors_with(replacement);
+        assert_eq!(errors.len(), 1, "{errors:#?}");
+        assert_eq!((errors[0].line, errors[0].message.as_str()), (1, message));
+    }
+
+    let start = yaml.find("languages:").unwrap();
+    let end = yaml.find("collections:").unwrap();
+    site.write(
+        "site.yaml",
+        &format!("{}languages: []\n{}", &yaml[..start], &yaml[end..]),
+    );
+    let errors: Vec<Diagnostic> = site
+        .build()
+        .diagnostics
+        .into_iter()
+        .filter(Diagnostic::is_error)
+        .collect();
+    assert_eq!(
+        errors.len(),
+        1,
+        "one error, no other about the default language: {errors:#?}"
+    );
+    assert_eq!(errors[0].message, "no languages are declared");
+    assert!(errors[0].hint.as_deref().unwrap().contains("code: zh"));
+}
+
+/// Every file under `dir` that holds `needle`.
+#[cfg(unix)]
+fn files_holding(dir: &std::path::Path, needle: &str) -> Vec<String> {
+    common::snapshot(dir)
+        .into_iter()
+        .filter(|(_, bytes)| String::from_utf8_lossy(bytes).contains(needle))
+        .map(|(path, _)| path)
+        .collect()
+}
+
+/// A link under content/ whose real path is outside the site's folder is never read: a warning at
+/// the link, and the build goes on without it. Links inside the site's folder still work.
+#[cfg(unix)]
+#[test]
+fn a_link_out_of_the_site_is_never_read() {
+    use std::os::unix::fs::symlink;
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().join("secret.md");
+    std::fs::write(
+        &secret,
+        "---\ntitle: 机密\naspect: green\ndate: 2023-01-01\n---\nTOP-SECRET-TEXT\n",
+    )
+    .unwrap();
+    std::fs::write(
+        outside.path().join("passwd"),
+        "root:x:0:0:root:/root:/bin/sh\n",
+    )
+    .unwrap();
+    let site = Fixture::copy("basic");
+    symlink(&secret, site.root().join("content/practices/leak.zh.md")).unwrap();
+    symlink(
+        outside.path().join("passwd"),
+        site.root().join("content/practices/passwd.zh.md"),
+    )
+    .unwrap();
+    site.write(
+        "shared/inside.md",
+        "---\ntitle: 里面\naspect: trade\ndate: 2023-01-01\n---\n",
+    );
+    symlink(
+        site.root().join("shared/inside.md"),
+        site.root().join("content/practices/inside.zh.md"),
+    )
+    .unwrap();
+    let report = site.build_ok();
+    for link in [
+        "content/practices/leak.zh.md",
+        "content/practices/passwd.zh.md",
+    ] {
+        let warning = report
+            .diagnostics
+            .iter()
+            .find(|d| d.file == link)
+            .unwrap_or_else(|| panic!("no warning at {link}: {:#?}", report.diagnostics));
+        assert_eq!(
+            warning.message,
+            "this link leads outside the site's folder: it is not read"
+        );
+    }
+    let shown = casebook::diagnostics::to_human(&report.diagnostics, false);
+    assert!(!shown.contains("root:x"), "{shown}");
+    assert_eq!(
+        files_holding(&site.public(), "TOP-SECRET-TEXT"),
+        Vec::<String>::new()
+    );
+    assert_eq!(files_holding(&site.public(), "机密"), Vec::<String>::new());
+    assert!(!site.public().join("practices/leak").exists());
+    assert!(site.public().join("practices/inside/index.html").exists());
+    let check = std::process::Command::new(env!("CARGO_BIN_EXE_casebook"))
+        .args(["check", "--deny-warnings", "--root"])
+        .arg(site.root())
+        .output()
+        .unwrap();
+    assert_eq!(check.status.code(), Some(1));
+}
+
+/// The same when content/ itself is a link out of the site: nothing of it is read, listed or
+/// published. A content/ linked to a folder inside the site is read.
+#[cfg(unix)]
+#[test]
+fn a_content_folder_linked_out_of_the_site_is_never_read() {
+    let outside = tempfile::tempdir().unwrap();
+    let site = Fixture::copy("basic");
+    common::copy_tree(&site.root().join("content"), outside.path());
+    std::fs::write(
+        outside.path().join("practices/cold-chain.zh.md"),
+        "---\ntitle: 机密\naspect: green\ndate: 2023-01-01\n---\nTOP-SECRET-TEXT\n",
+    )
+    .unwrap();
+    std::fs::rename(site.root().join("content"), site.root().join("pages")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), site.root().join("content")).unwrap();
+    let report = site.build_ok();
+    let warning = report
+        .diagnostics
+        .iter()
+        .find(|d| d.file == "content")
+        .unwrap();
+    assert_eq!(
+        warning.message,
+        "this link leads outside the site's folder: it is not read"
+    );
+    assert_eq!(report.pages, 0, "no page read");
+    assert_eq!(
+        files_holding(&site.public(), "TOP-SECRET-TEXT"),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        files_holding(&site.public(), "cold-chain"),
+        Vec::<String>::new()
+    );
+
+    std::fs::remove_file(site.root().join("content")).unwrap();
+    std::os::unix::fs::symlink("pages", site.root().join("content")).unwrap();
+    let report = site.build_ok();
+    assert!(
+        report.diagnostics.iter().all(|d| d.file != "content"),
+        "{:#?}",
+        report.diagnostics
+    );
+    assert!(
+        site.public()
+            .join("practices/cold-chain/index.html")
+            .exists()
+    );
+}

@@ -395,3 +395,237 @@ fn a_build_that_fails_midway_says_the_output_is_partly_updated() {
             .contains("新的一段。")
     );
 }
+
+/// `--manifest` never replaces an input of the site or a file that is not a manifest: exit 2
+/// before anything is rendered or written.
+#[test]
+fn build_refuses_a_manifest_path_that_would_overwrite_a_file() {
+    let site = Fixture::copy("basic");
+    site.write("notes.txt", "my notes\n");
+    site.write("other.json", "{\"generator\": \"someone else\"}\n");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(
+        site.root().join("content/practices/cold-chain.zh.md"),
+        site.root().join("link.json"),
+    )
+    .unwrap();
+    let before = common::snapshot(site.root());
+    let mut refused = vec![
+        site.root().join("site.yaml"),
+        site.root().join("templates/../site.yaml"),
+        site.root().join("content/practices/cold-chain.zh.md"),
+        site.root().join("content/practices/new.json"),
+        site.root().join("content/new-folder/manifest.json"),
+        site.root().join("static/manifest.json"),
+        site.root().join("themes/manifest.json"),
+        site.root().join("content"),
+        site.root().join("notes.txt"),
+        site.root().join("other.json"),
+    ];
+    if cfg!(unix) {
+        refused.push(site.root().join("link.json"));
+    }
+    for path in refused {
+        let output = casebook()
+            .args(["build", "--root"])
+            .arg(site.root())
+            .arg("--manifest")
+            .arg(&path)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{}: {stderr}",
+            path.display()
+        );
+        assert!(
+            stderr.contains("refusing to write the manifest here"),
+            "{}: {stderr}",
+            path.display()
+        );
+        assert!(
+            common::snapshot(site.root()) == before,
+            "{}",
+            path.display()
+        );
+    }
+
+    // A new file, then the same file again: it holds casebook's manifest by then.
+    let manifest = site.root().join("manifest.json");
+    for _ in 0..2 {
+        let output = casebook()
+            .args(["build", "--root"])
+            .arg(site.root())
+            .arg("--manifest")
+            .arg(&manifest)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let written: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&manifest).unwrap()).unwrap();
+    assert!(written["files"].as_array().is_some_and(|f| !f.is_empty()));
+    assert!(!site.public().join("manifest.json").exists());
+}
+
+/// Text from a file reaches no output raw: a front-matter key holding a line break and a
+/// workflow command, or terminal escapes, stays on its diagnostic's line in every format.
+#[test]
+fn text_from_content_is_escaped_in_every_format() {
+    let site = Fixture::copy("basic");
+    site.write(
+        "content/practices/bad.zh.md",
+        "---\ntitle: A\naspect: green\ndate: 2023-01-01\n\"x\\n::error title=pwned::owned\": 1\n\"\\e[2J\\u202e\": 2\n---\n",
+    );
+    site.write(
+        "content/practices/binary.zh.md",
+        "---\ntitle: A\u{0}B\naspect: green\ndate: 2023-01-01\n---\n",
+    );
+    let human = run(&site, &["check"]);
+    let stderr = String::from_utf8(human.stderr).unwrap();
+    assert!(
+        stderr
+            .lines()
+            .all(|l| !l.starts_with("::") && !l.contains('\u{1b}') && !l.contains('\u{202e}')),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("`x\\n::error title=pwned::owned` is not a field"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains('\0') && !stderr.contains("| title: A"),
+        "no excerpt of a line that is not text: {stderr}"
+    );
+
+    let github = run(&site, &["check", "--format", "github"]);
+    let stdout = String::from_utf8(github.stdout).unwrap();
+    for line in stdout.lines() {
+        assert!(
+            ["::error file=", "::warning file=", "::notice file="]
+                .iter()
+                .any(|p| line.starts_with(p)),
+            "{line}"
+        );
+        assert!(!line.contains('\u{1b}'), "{line}");
+    }
+    assert!(
+        stdout.contains("`x%0A::error title=pwned::owned`"),
+        "{stdout}"
+    );
+
+    let json = run(&site, &["check", "--format", "json"]);
+    let stdout = String::from_utf8(json.stdout).unwrap();
+    assert!(
+        !stdout.contains('\u{1b}') && !stdout.contains("\\u001b"),
+        "{stdout}"
+    );
+    let list: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    for d in list.as_array().unwrap() {
+        let message = d["message"].as_str().unwrap();
+        assert!(!message.chars().any(char::is_control), "{message:?}");
+    }
+}
+
+#[test]
+fn a_base_url_option_that_is_no_web_address_exits_2() {
+    let site = Fixture::copy("basic");
+    for command in ["build", "check"] {
+        let output = run(&site, &[command, "--base-url", "example.org/x?y"]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(stderr.starts_with("error: --base-url: "), "{stderr}");
+        assert!(!site.public().exists());
+    }
+}
+
+/// Without a site.yaml at --root, build, check and new exit 2 (a usage error, as documented), and
+/// serve on a folder that is not there says so in casebook's words.
+#[test]
+fn a_missing_site_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let nowhere = dir.path().join("nowhere");
+    for args in [&["build"][..], &["check"], &["new", "practice", "x"]] {
+        let output = casebook()
+            .args(args)
+            .arg("--root")
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "there is no site.yaml in {}",
+                dir.path().display()
+            )),
+            "{args:?}: {stderr}"
+        );
+        assert!(!stderr.contains("os error"), "{stderr}");
+    }
+    assert_eq!(dir.path().read_dir().unwrap().count(), 0, "nothing written");
+    let output = casebook()
+        .args(["serve", "--port", "0", "--root"])
+        .arg(&nowhere)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(
+        stderr.trim_end(),
+        format!(
+            "error: there is no folder {}; --root names the folder holding site.yaml",
+            nowhere.display()
+        )
+    );
+}
+
+/// `casebook init` refuses the folders a build refuses: the home folder and what holds it, a file
+/// (and a filesystem root, tested without the command: it would write there if it did not).
+#[test]
+fn init_refuses_the_home_folder_and_what_holds_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home/me");
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::write(dir.path().join("file"), "x").unwrap();
+    for target in [
+        home.clone(),
+        home.join(".."),
+        dir.path().join("home"),
+        dir.path().join("file"),
+    ] {
+        let output = casebook()
+            .arg("init")
+            .arg(&target)
+            .env("HOME", &home)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{}: {stderr}",
+            target.display()
+        );
+        assert!(
+            stderr.starts_with("error: refusing to create a casebook here: "),
+            "{stderr}"
+        );
+    }
+    assert_eq!(home.read_dir().unwrap().count(), 0, "nothing written");
+    let fresh = home.join("casebook");
+    let output = casebook()
+        .arg("init")
+        .arg(&fresh)
+        .env("HOME", &home)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert!(fresh.join("site.yaml").exists());
+}

@@ -59,7 +59,7 @@ fn leftovers(site: &Fixture) -> Vec<String> {
     std::fs::read_dir(site.root())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains("casebook"))
+        .filter(|n| n.contains("casebook") && !n.ends_with(".casebook-lock"))
         .collect()
 }
 
@@ -281,4 +281,116 @@ fn the_summary_line_says_how_many_files_changed() {
     let files = build();
     assert!(files.contains(" files changed): "), "{files}");
     assert!(build().contains(" s (0 files changed): 0 errors"));
+}
+
+fn casebook() -> std::process::Command {
+    std::process::Command::new(env!("CARGO_BIN_EXE_casebook"))
+}
+
+/// Two builds at once into one output, ten times (the first into an empty folder, the others
+/// after an edit): each waits for the other, both succeed, and the output is what its manifest
+/// says. Without the lock one would move the other's staged files away or restore its output.
+#[test]
+fn concurrent_builds_into_one_output_take_turns() {
+    let site = Fixture::copy("basic");
+    for n in 0..60 {
+        site.write(
+            &format!("content/practices/p{n}.zh.md"),
+            &format!(
+                "---\ntitle: 案例 {n}\naspect: green\ndate: 2023-01-01\ntags: [t{}]\n---\n## 做法\n\n正文 {n}。\n",
+                n % 10
+            ),
+        );
+    }
+    let page = "content/practices/p0.zh.md";
+    for round in 0..10 {
+        if round > 0 {
+            let text = std::fs::read_to_string(site.root().join(page)).unwrap();
+            site.write(page, &format!("{text}\n第 {round} 次修改。\n"));
+        }
+        let builds: Vec<_> = (0..2)
+            .map(|_| {
+                casebook()
+                    .args(["build", "--quiet", "--root"])
+                    .arg(site.root())
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for build in builds {
+            let output = build.wait_with_output().unwrap();
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert!(output.status.success(), "round {round}: {stderr}");
+            let last = stderr.lines().last().unwrap_or_default();
+            assert!(
+                last.starts_with("built ") && last.ends_with(": 0 errors, 1 warning"),
+                "round {round}: {stderr}"
+            );
+        }
+        let verified = casebook()
+            .arg("verify")
+            .arg(site.public())
+            .output()
+            .unwrap();
+        assert!(
+            verified.status.success(),
+            "round {round}: {}{}",
+            String::from_utf8_lossy(&verified.stdout),
+            String::from_utf8_lossy(&verified.stderr)
+        );
+        assert_eq!(leftovers(&site), Vec::<String>::new(), "round {round}");
+    }
+    assert!(
+        site.read("practices/p0/index.html")
+            .contains("第 9 次修改。")
+    );
+    assert!(snapshot(&site.public()) == fresh(&site));
+}
+
+/// While the output's lock is held, a build waits and says so, or with `--no-wait` exits 2.
+#[test]
+fn a_build_waits_for_the_lock_or_exits_2_with_no_wait() {
+    use std::io::Read as _;
+    let site = Fixture::copy("basic");
+    let lock_path = casebook::output_lock::path(&site.public()).unwrap();
+    assert_eq!(lock_path.parent(), Some(site.public().parent().unwrap()));
+    let held = casebook::output_lock::acquire(&site.public(), false).unwrap();
+
+    let output = casebook()
+        .args(["build", "--no-wait", "--root"])
+        .arg(site.root())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("another build"), "{stderr}");
+    assert!(!site.public().exists());
+
+    let mut waiting = casebook()
+        .args(["build", "--root"])
+        .arg(site.root())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = waiting.stderr.take().unwrap();
+    let mut first = [0u8; 64];
+    stderr.read_exact(&mut first).unwrap();
+    let first = String::from_utf8_lossy(&first).into_owned();
+    assert!(
+        first.starts_with(&format!(
+            "waiting for another build (process {}) of ",
+            std::process::id()
+        )),
+        "{first}"
+    );
+    assert!(!site.public().exists(), "nothing written while waiting");
+    drop(held);
+    let mut rest = String::new();
+    stderr.read_to_string(&mut rest).unwrap();
+    assert!(waiting.wait().unwrap().success(), "{first}{rest}");
+    assert!(rest.contains(&lock_path.display().to_string()), "{rest}");
+    assert!(site.public().join("index.html").exists());
+    assert!(!site.public().join(lock_path.file_name().unwrap()).exists());
 }

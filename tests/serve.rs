@@ -641,8 +641,8 @@ fn shutdown_stops_answering() {
     let addr = server.addr();
     let _events = Events::connect(&server);
     server.shutdown();
-    // The listener closes as soon as tiny_http's accept thread sees the shutdown: a connection
-    // made in between is reset, never answered.
+    // The listener is closed once shutdown returns: a connection is refused, or if one got in
+    // it is reset, never answered.
     if let Ok(mut stream) = TcpStream::connect(addr) {
         stream.set_read_timeout(Some(PATIENCE)).unwrap();
         let _ = stream.write_all(b"GET / HTTP/1.0\r\n\r\n");
@@ -650,4 +650,143 @@ fn shutdown_stops_answering() {
         let _ = stream.read_to_end(&mut answer);
         assert!(answer.is_empty(), "{}", String::from_utf8_lossy(&answer));
     }
+}
+
+/// A request whose head is over the limit is answered 431 (or the connection closed before the
+/// answer could be read) instead of read whole, and the server goes on.
+#[test]
+fn a_request_head_over_the_limit_gets_431_and_the_server_goes_on() {
+    let fixture = Fixture::copy("basic");
+    let server = serve(&fixture);
+    let mut stream = TcpStream::connect(server.addr()).unwrap();
+    stream.set_read_timeout(Some(PATIENCE)).unwrap();
+    let mut writer = stream.try_clone().unwrap();
+    let sending = std::thread::spawn(move || {
+        let mut head = b"GET / HTTP/1.1\r\nHost: localhost\r\nX-Big: ".to_vec();
+        head.extend(std::iter::repeat_n(b'a', 1 << 20));
+        head.extend_from_slice(b"\r\n\r\n");
+        let _ = writer.write_all(&head);
+    });
+    let mut answer = Vec::new();
+    // A reset after the answer leaves what was read in `answer`.
+    let _ = stream.read_to_end(&mut answer);
+    sending.join().unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 431 "),
+        "{}",
+        answer.lines().next().unwrap_or_default()
+    );
+    assert_eq!(get(&server, "/").status, 200);
+}
+
+/// Past the limit of connections served at once, a new one is told the server is busy; once the
+/// others close, it serves again.
+#[test]
+fn connections_past_the_limit_are_turned_away_until_others_close() {
+    let fixture = Fixture::copy("basic");
+    let server = serve(&fixture);
+    let idle: Vec<TcpStream> = (0..casebook::serve::MAX_CONNECTIONS)
+        .map(|_| TcpStream::connect(server.addr()).unwrap())
+        .collect();
+    let busy = get(&server, "/");
+    assert_eq!(busy.status, 503, "{}", busy.text());
+    drop(idle);
+    let deadline = Instant::now() + PATIENCE;
+    while get(&server, "/").status != 200 {
+        assert!(
+            Instant::now() < deadline,
+            "no answer after the others closed"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// `casebook serve` fed an endless request head by several connections at once reads a bounded
+/// part of each and does not grow.
+#[cfg(target_os = "linux")]
+#[test]
+fn endless_request_heads_do_not_grow_the_server() {
+    use std::process::{Command, Stdio};
+    const FLOOD: usize = 16 << 20;
+    let fixture = Fixture::copy("basic");
+    /// Stops the server however the test ends.
+    struct Running(std::process::Child);
+    impl Drop for Running {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut child = Running(
+        Command::new(env!("CARGO_BIN_EXE_casebook"))
+            .args(["serve", "--port", "0", "--root"])
+            .arg(fixture.root())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let address = BufReader::new(child.0.stdout.take().unwrap())
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|line| {
+            let rest = line.split("http://").nth(1)?;
+            Some(rest.split('/').next()?.to_string())
+        })
+        .expect("serve prints its address");
+    let proc_status = format!("/proc/{}/status", child.0.id());
+    let resident = || {
+        let text = std::fs::read_to_string(&proc_status).unwrap();
+        let line = text.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+        line.split_whitespace()
+            .nth(1)
+            .unwrap()
+            .parse::<usize>()
+            .unwrap()
+            * 1024
+    };
+    // The site is up (and its first build's memory counted) before the flood.
+    let mut first = TcpStream::connect(&address).unwrap();
+    first.set_read_timeout(Some(PATIENCE)).unwrap();
+    first
+        .write_all(b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n")
+        .unwrap();
+    let mut status = [0u8; 12];
+    first.read_exact(&mut status).unwrap();
+    assert_eq!(&status[8..], b" 200");
+    let before = resident();
+    let floods: Vec<_> = (0..4)
+        .map(|_| {
+            let address = address.clone();
+            std::thread::spawn(move || {
+                let mut stream = TcpStream::connect(&address).unwrap();
+                stream
+                    .set_write_timeout(Some(Duration::from_secs(10)))
+                    .unwrap();
+                stream
+                    .write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\nX-Flood: ")
+                    .unwrap();
+                let chunk = vec![b'a'; 64 << 10];
+                let mut sent = 0;
+                while sent < FLOOD {
+                    match stream.write(&chunk) {
+                        Ok(n) => sent += n,
+                        Err(_) => break,
+                    }
+                }
+                (sent, stream)
+            })
+        })
+        .collect();
+    let floods: Vec<(usize, TcpStream)> = floods.into_iter().map(|f| f.join().unwrap()).collect();
+    let after = resident();
+    drop(child);
+    for (sent, _) in &floods {
+        assert!(*sent < FLOOD, "the server read a whole {FLOOD}-byte head");
+    }
+    assert!(
+        after < before + (8 << 20),
+        "the server grew from {before} to {after} bytes"
+    );
 }

@@ -76,6 +76,12 @@ pub fn split<'a>(text: &'a str, file: &str) -> Result<Split<'a>, Diagnostic> {
         .with_hint("add a line `---` after the last field, before the text of the page"))
 }
 
+/// The largest front matter read: fields, not the page's text.
+pub const MAX_FRONT_MATTER: usize = 1 << 20;
+/// How deeply brackets (`[`, `{`) may nest in YAML. The YAML parser's time grows with the square
+/// of the depth: 100,000 brackets took it 37 s.
+pub const MAX_NESTING: usize = 64;
+
 /// Parses front matter YAML into a mapping, placing errors in the Markdown file.
 pub fn parse(
     split: &Split<'_>,
@@ -83,6 +89,26 @@ pub fn parse(
     file: &str,
 ) -> Result<(serde_yaml::Mapping, Positions), Diagnostic> {
     let line_offset = split.yaml_first_line - 1;
+    if split.yaml.len() > MAX_FRONT_MATTER {
+        return Err(Diagnostic::error(
+            file,
+            format!(
+                "the front matter is {} KB, more than the {} KB it may hold",
+                split.yaml.len() / 1024,
+                MAX_FRONT_MATTER / 1024
+            ),
+        )
+        .at(text, 1, 1)
+        .with_hint("keep the fields short: the page's text goes below the closing `---`"));
+    }
+    if let Some((line, column)) = too_deep(split.yaml, MAX_NESTING) {
+        return Err(Diagnostic::error(
+            file,
+            format!("the front matter nests brackets more than {MAX_NESTING} levels deep"),
+        )
+        .at(text, line + line_offset, column)
+        .with_hint("a field holds text, a list or a set of fields a few levels deep at most"));
+    }
     if let Some((line, column)) = find_tab_indent(split.yaml) {
         return Err(Diagnostic::error(file, "a tab is used for indentation")
             .at(text, line + line_offset, column)
@@ -181,6 +207,59 @@ fn yaml_error(
         Some(hint) => d.with_hint(hint),
         None => d,
     }
+}
+
+/// Where brackets (`[`, `{`) outside quoted text and comments first nest deeper than `limit`, as
+/// a 1-based line and character column. Linear, and cautious: a bracket in unquoted text counts
+/// too, and a quote only opens quoted text where a value can begin.
+pub fn too_deep(yaml: &str, limit: usize) -> Option<(usize, usize)> {
+    let (mut line, mut column) = (1, 0);
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    let mut comment = false;
+    // On this line: the last character that is not a space outside quotes, and the last one.
+    let mut previous: Option<char> = None;
+    let mut last: Option<char> = None;
+    for c in yaml.chars() {
+        column += 1;
+        if c == '\n' {
+            (line, column, comment, previous, last) = (line + 1, 0, false, None, None);
+            continue;
+        }
+        let before = last.replace(c);
+        if comment {
+            continue;
+        }
+        if let Some(open) = quote {
+            if open == '"' && c == '\\' && !escaped {
+                escaped = true;
+                continue;
+            }
+            if c == open && !escaped {
+                quote = None;
+                previous = Some(c);
+            }
+            escaped = false;
+            continue;
+        }
+        match c {
+            '"' | '\'' if previous.is_none_or(|p| ":-[{,?".contains(p)) => quote = Some(c),
+            '#' if before.is_none_or(char::is_whitespace) => comment = true,
+            '[' | '{' => {
+                depth += 1;
+                if depth > limit {
+                    return Some((line, column));
+                }
+            }
+            ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        if !c.is_whitespace() {
+            previous = Some(c);
+        }
+    }
+    None
 }
 
 /// The 1-based line and column of a tab used as indentation in YAML.
@@ -320,6 +399,23 @@ mod tests {
             (error.line, error.column, error.message.as_str()),
             (4, 1, "the field `title` appears twice")
         );
+    }
+
+    #[test]
+    fn nesting_is_measured_outside_quotes_and_comments() {
+        assert_eq!(too_deep("a: [[[x]]]\n", 3), None);
+        assert_eq!(too_deep("a: [[[[x]]]]\n", 3), Some((1, 7)));
+        assert_eq!(
+            too_deep("a: {b: [{c: 1}]}\nd: [[[[x]]]]\n", 3),
+            Some((2, 7))
+        );
+        assert_eq!(too_deep("a: \"[[[[[\"\nb: '{{{{{'\n# [[[[[\n", 3), None);
+        assert_eq!(too_deep("a: \"\\\"[[[[[\"\n", 3), None);
+        // A quote inside unquoted text opens nothing: the brackets after it count.
+        assert_eq!(too_deep("a: it's [[[[x\n", 3), Some((1, 12)));
+        assert_eq!(too_deep("a: x#[[[[\n", 3), Some((1, 9)));
+        let deep = format!("a: {}\n", "[".repeat(200_000));
+        assert_eq!(too_deep(&deep, MAX_NESTING), Some((1, 4 + MAX_NESTING)));
     }
 
     #[test]

@@ -439,7 +439,7 @@ mod tests {
 
     fn config() -> Config {
         crate::config::parse(
-            "title: T\nbase_url: /\ndefault_language: zh\nlanguages:\n  - {code: zh, name: 中文}\n  - {code: en, name: English}\n",
+            "title: T\nbase_url: https://example.org/\ndefault_language: zh\nlanguages:\n  - {code: zh, name: 中文}\n  - {code: en, name: English}\n",
         )
         .unwrap()
     }

@@ -34,9 +34,12 @@ pub fn content_files(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Walked {
     let content_root = root.join(CONTENT_DIR);
-    // Like walkdir, enter the root even when it is a link, and still warn about it.
-    if std::fs::symlink_metadata(&content_root).is_ok_and(|m| m.file_type().is_symlink()) {
-        diagnostics.push(link_to_folder(CONTENT_DIR.to_string()));
+    // A link is entered when it leads to a folder of the site, like walkdir's root.
+    if std::fs::symlink_metadata(&content_root).is_ok_and(|m| m.file_type().is_symlink())
+        && !inside_root(root, &content_root)
+    {
+        diagnostics.push(outside_root(CONTENT_DIR.to_string()));
+        return Walked::default();
     }
     let mut found = Walked {
         pages: Vec::with_capacity(expected),
@@ -118,6 +121,8 @@ impl Walk<'_> {
                     diagnostics.push(link_to_folder(file));
                 } else if !path.exists() {
                     diagnostics.push(Diagnostic::warning(file, "this link points to nothing"));
+                } else if !inside_root(root, &path) {
+                    diagnostics.push(outside_root(file));
                 } else if path.is_file() {
                     list.push(Found { file, path });
                 }
@@ -128,6 +133,20 @@ impl Walk<'_> {
             }
         }
     }
+}
+
+/// Whether the real path of `path` (links resolved) is inside the site's folder: a link out of it
+/// is never read, so that nothing outside the site can be published.
+pub fn inside_root(root: &Path, path: &Path) -> bool {
+    match (std::fs::canonicalize(root), std::fs::canonicalize(path)) {
+        (Ok(root), Ok(path)) => path.starts_with(root),
+        _ => false,
+    }
+}
+
+fn outside_root(file: String) -> Diagnostic {
+    Diagnostic::warning(file, "this link leads outside the site's folder: it is not read")
+        .with_hint("casebook reads only files inside the folder of site.yaml; move or copy the file into content/")
 }
 
 fn link_to_folder(file: String) -> Diagnostic {
@@ -222,11 +241,11 @@ mod tests {
             std::fs::write(&path, "---\ntitle: T\n---\n").unwrap();
         }
         std::fs::create_dir_all(root.join("content/folder.md")).unwrap();
-        std::fs::write(outside.path().join("far.md"), "---\ntitle: T\n---\n").unwrap();
+        std::fs::write(root.join("far.md"), "---\ntitle: T\n---\n").unwrap();
         let link = |target: &Path, name: &str| {
             std::os::unix::fs::symlink(target, root.join(CONTENT_DIR).join(name)).unwrap()
         };
-        link(&outside.path().join("far.md"), "linked.md");
+        link(&root.join("far.md"), "linked.md");
         link(outside.path(), "linked-folder");
         link(&outside.path().join("gone.md"), "dangling.md");
 

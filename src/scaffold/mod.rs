@@ -107,8 +107,37 @@ pub const GITHUB_WORKFLOW: &str = include_str!("github-workflow.yml");
 /// The same for GitLab Pages.
 pub const GITLAB_CI: &str = include_str!("gitlab-ci.yml");
 
-/// Creates a new casebook in `dir`; refuses to overwrite an existing `site.yaml`.
+/// Why `casebook init` must not write into `dir`, if it must not: the folders a build refuses
+/// to replace whatever they hold (a filesystem root, the home folder or a parent of it), and a
+/// file.
+pub fn refuse_dir(dir: &Path) -> Option<String> {
+    let dir = crate::output::absolute(dir);
+    if dir.parent().is_none() {
+        return Some(format!("{} is a filesystem root", dir.display()));
+    }
+    if let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty()) {
+        let home = crate::output::absolute(Path::new(&home));
+        if home == dir {
+            return Some(format!("{} is the home folder", dir.display()));
+        }
+        if home.starts_with(&dir) {
+            return Some(format!("{} holds the home folder", dir.display()));
+        }
+    }
+    if dir.is_file() {
+        return Some(format!("{} is a file", dir.display()));
+    }
+    None
+}
+
+/// Creates a new casebook in `dir`; refuses to overwrite an existing `site.yaml`, and the
+/// folders [`refuse_dir`] names.
 pub fn init(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    if let Some(reason) = refuse_dir(dir) {
+        return Err(format!(
+            "refusing to create a casebook here: {reason}; name a new folder, such as `casebook init my-casebook`"
+        ));
+    }
     if dir.join(crate::config::CONFIG_FILE).exists() {
         return Err(format!(
             "{} already holds a casebook (site.yaml exists)",
@@ -119,7 +148,8 @@ pub fn init(dir: &Path) -> Result<Vec<PathBuf>, String> {
         ("site.yaml", INIT_SITE),
         ("content/practices/example.zh.md", INIT_PRACTICE_ZH),
         ("content/practices/example.en.md", INIT_PRACTICE_EN),
-        (".gitignore", "/public\n"),
+        // The output, and what builds keep beside it: staging folders and the lock file.
+        (".gitignore", "/public\n/.public.*\n"),
         (".github/workflows/casebook.yml", GITHUB_WORKFLOW),
         (".gitlab-ci.yml", GITLAB_CI),
     ];
@@ -242,6 +272,21 @@ mod tests {
         assert_eq!(civil_from_days(0).to_string(), "1970-01-01");
         assert_eq!(civil_from_days(19_376).to_string(), "2023-01-19");
         assert_eq!(civil_from_days(11_016).to_string(), "2000-02-29");
+    }
+
+    #[test]
+    fn init_refuses_the_filesystem_root_and_the_home_folder() {
+        assert!(
+            refuse_dir(Path::new("/"))
+                .unwrap()
+                .contains("filesystem root")
+        );
+        assert!(
+            refuse_dir(Path::new("/tmp/.."))
+                .unwrap()
+                .contains("filesystem root")
+        );
+        assert_eq!(refuse_dir(Path::new("/tmp/a-new-casebook")), None);
     }
 
     #[test]

@@ -92,7 +92,7 @@ pub fn inject(html: &[u8], build: &str) -> Vec<u8> {
 }
 
 /// Writes events to one page until it goes away or the server stops (its sender is dropped).
-/// Every event is flushed on its own: tiny_http's writer buffers otherwise.
+/// Every event is flushed on its own, in case the writer buffers.
 pub fn stream(mut writer: Box<dyn Write + Send>, events: Receiver<Arc<str>>) {
     let head = "HTTP/1.1 200 OK\r\n\
         Content-Type: text/event-stream; charset=utf-8\r\n\

@@ -3,8 +3,8 @@
 //!
 //! Four parts, one file each: `watch` turns file events into changes of the inputs, `rebuild`
 //! runs the whole pipeline ([`crate::render`]) and decides what open pages are told, `http`
-//! answers requests from the last good build, and `live` streams events to pages and holds the
-//! script injected into them. Nothing is written to disk.
+//! reads requests within bounds and answers them from the last good build, and `live` streams
+//! events to pages and holds the script injected into them. Nothing is written to disk.
 //!
 //! ```no_run
 //! let server = casebook::serve::start(casebook::serve::ServeOptions::new("my-casebook"))?;
@@ -18,19 +18,17 @@ mod live;
 mod rebuild;
 mod watch;
 
+pub use http::{MAX_CONNECTIONS, MAX_HEAD};
 pub use rebuild::{BuildReport, Cause, OnBuild};
 
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
-
-/// Threads answering ordinary requests; each page's event stream has a thread of its own.
-const WORKERS: usize = 4;
 
 pub struct ServeOptions {
     /// The folder holding `site.yaml`.
@@ -68,6 +66,8 @@ pub enum StartError {
         next_free: Option<u16>,
     },
     Listen(SocketAddr, std::io::Error),
+    /// `--root` names no folder.
+    NoRoot(PathBuf),
     Watch(PathBuf, notify::Error),
 }
 
@@ -85,7 +85,23 @@ impl std::fmt::Display for StartError {
                 }
             }
             StartError::Listen(addr, e) => write!(f, "cannot listen on {addr}: {e}"),
-            StartError::Watch(root, e) => write!(f, "cannot watch {}: {e}", root.display()),
+            StartError::NoRoot(root) => write!(
+                f,
+                "there is no folder {}; --root names the folder holding site.yaml",
+                root.display()
+            ),
+            StartError::Watch(root, e) => {
+                let why = match &e.kind {
+                    notify::ErrorKind::Generic(text) => text.clone(),
+                    notify::ErrorKind::Io(e) => e.to_string(),
+                    notify::ErrorKind::PathNotFound => "a folder in it went away".into(),
+                    notify::ErrorKind::MaxFilesWatch => "the system's limit on watched folders is reached (on Linux, raise fs.inotify.max_user_watches)".into(),
+                    notify::ErrorKind::WatchNotFound | notify::ErrorKind::InvalidConfig(_) => {
+                        "the file watcher failed".into()
+                    }
+                };
+                write!(f, "cannot watch {} for changes: {why}", root.display())
+            }
         }
     }
 }
@@ -98,8 +114,9 @@ pub struct Server {
     addr: SocketAddr,
     url: String,
     shared: Arc<Shared>,
-    http: Arc<tiny_http::Server>,
-    workers: Vec<JoinHandle<()>>,
+    /// The thread accepting connections; each connection then has a thread of its own.
+    acceptor: Option<JoinHandle<()>>,
+    connections: Arc<http::Connections>,
     stopping: Arc<AtomicBool>,
     changes: Sender<watch::Change>,
     rebuilds: Option<JoinHandle<()>>,
@@ -108,6 +125,9 @@ pub struct Server {
 /// Builds the site, starts watching its inputs and serves it. Returns once the first build is
 /// done (successful or not: a failed site is served as its errors until it builds).
 pub fn start(mut options: ServeOptions) -> Result<Server, StartError> {
+    if !options.root.is_dir() {
+        return Err(StartError::NoRoot(options.root.clone()));
+    }
     let listener = listen(options.bind, options.port)?;
     let addr = listener
         .local_addr()
@@ -122,12 +142,8 @@ pub fn start(mut options: ServeOptions) -> Result<Server, StartError> {
     let root = crate::output::absolute(&options.root);
     let output = crate::output::absolute(&build.output_dir());
 
-    let http = Arc::new(
-        tiny_http::Server::from_listener(listener, None)
-            .map_err(|e| StartError::Listen(addr, std::io::Error::other(e)))?,
-    );
-    // Watch before the first build, so that nothing saved during it is missed. Requests wait in
-    // tiny_http's queue until the workers start.
+    // Watch before the first build, so that nothing saved during it is missed. Connections wait
+    // in the listener's queue until the first build is done.
     let (changes, received) = mpsc::channel();
     let watched = watch::Watched::start(&root, &output, changes.clone())
         .map_err(|e| StartError::Watch(root.clone(), e))?;
@@ -144,43 +160,59 @@ pub fn start(mut options: ServeOptions) -> Result<Server, StartError> {
         .spawn(move || rebuilder.run(watched, received))
         .map_err(|e| StartError::Listen(addr, e))?;
     let stopping = Arc::new(AtomicBool::new(false));
-    let workers = (0..WORKERS)
-        .filter_map(|i| {
-            let (http, shared, stopping) = (
-                Arc::clone(&http),
-                Arc::clone(&shared),
-                Arc::clone(&stopping),
-            );
-            std::thread::Builder::new()
-                .name(format!("casebook-http-{i}"))
-                .spawn(move || answer(&http, &shared, &stopping))
-                .ok()
-        })
-        .collect();
+    let connections = Arc::new(http::Connections::default());
+    let acceptor = {
+        let (shared, stopping, connections) = (
+            Arc::clone(&shared),
+            Arc::clone(&stopping),
+            Arc::clone(&connections),
+        );
+        std::thread::Builder::new()
+            .name("casebook-accept".into())
+            .spawn(move || accept(&listener, &shared, &stopping, &connections))
+            .map_err(|e| StartError::Listen(addr, e))?
+    };
     Ok(Server {
         addr,
         url,
         shared,
-        http,
-        workers,
+        acceptor: Some(acceptor),
+        connections,
         stopping,
         changes,
         rebuilds: Some(rebuilds),
     })
 }
 
-fn answer(http: &tiny_http::Server, shared: &Arc<Shared>, stopping: &AtomicBool) {
-    loop {
-        match http.recv() {
-            Ok(request) => {
-                // A bug answering one request must not take the server down.
-                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    http::handle(request, shared)
-                }));
-            }
-            Err(_) if stopping.load(Ordering::SeqCst) => return,
-            Err(_) => std::thread::sleep(Duration::from_millis(50)),
+/// Accepts connections until the server stops, each served on a thread of its own, at most
+/// [`MAX_CONNECTIONS`] at once: past that a connection is told to come back.
+fn accept(
+    listener: &TcpListener,
+    shared: &Arc<Shared>,
+    stopping: &AtomicBool,
+    connections: &Arc<http::Connections>,
+) {
+    for stream in listener.incoming() {
+        if stopping.load(Ordering::SeqCst) {
+            return;
         }
+        let Ok(stream) = stream else {
+            // Out of file descriptors, or a connection reset before it was accepted.
+            std::thread::sleep(Duration::from_millis(10));
+            continue;
+        };
+        let Some(admitted) = connections.admit(&stream) else {
+            http::turn_away(stream);
+            continue;
+        };
+        let shared = Arc::clone(shared);
+        // If no thread can be had, the connection closes with the closure.
+        let _ = std::thread::Builder::new()
+            .name("casebook-http".into())
+            .spawn(move || {
+                http::serve_connection(stream, &shared);
+                drop(admitted);
+            });
     }
 }
 
@@ -201,12 +233,19 @@ fn listen(ip: IpAddr, port: u16) -> Result<TcpListener, StartError> {
 
 /// The address to open: a listener on every interface is reached locally through loopback.
 fn url_of(addr: SocketAddr) -> String {
-    let ip = match addr.ip() {
+    format!(
+        "http://{}/",
+        SocketAddr::new(local_ip(addr.ip()), addr.port())
+    )
+}
+
+/// Where this machine reaches a listener on `ip`.
+fn local_ip(ip: IpAddr) -> IpAddr {
+    match ip {
         IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
         IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
         ip => ip,
-    };
-    format!("http://{}/", SocketAddr::new(ip, addr.port()))
+    }
 }
 
 impl Server {
@@ -242,12 +281,17 @@ impl Server {
         if let Some(rebuilds) = self.rebuilds.take() {
             let _ = rebuilds.join();
         }
-        for _ in &self.workers {
-            self.http.unblock();
+        if let Some(acceptor) = self.acceptor.take() {
+            // The acceptor sees `stopping` at its next connection: this one.
+            let woken = TcpStream::connect_timeout(
+                &SocketAddr::new(local_ip(self.addr.ip()), self.addr.port()),
+                Duration::from_secs(1),
+            );
+            if woken.is_ok() {
+                let _ = acceptor.join();
+            }
         }
-        for worker in self.workers.drain(..) {
-            let _ = worker.join();
-        }
+        self.connections.close_all();
         self.shared.disconnect_all();
     }
 }

@@ -239,7 +239,7 @@ mod tests {
     use std::path::Path;
 
     const SITE: &str = "title: T
-base_url: /
+base_url: https://example.org/
 default_language: zh
 languages:
   - {code: zh, name: 中文}
