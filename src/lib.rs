@@ -152,6 +152,14 @@ pub fn render_cached(
     }
     let (sources, assets, mut diagnostics) = content::load_cached(&options.root, &config, cache);
     let theme = theme::load(&options.root, &config.theme);
+    // The manifest lists each page's file as it was read, whatever happens to it meanwhile.
+    let read: Vec<(String, String)> = if options.serve_mode {
+        Vec::new()
+    } else {
+        (sources.iter())
+            .map(|s| (s.file.clone(), s.sha256.clone()))
+            .collect()
+    };
     timer.done("load");
     let (mut site, found) = site::build_cached(
         config,
@@ -280,7 +288,11 @@ pub fn render_cached(
     let manifest = if options.serve_mode {
         manifest::Manifest::default()
     } else {
-        manifest::build(&all, &copied, &manifest::inputs(&options.root, &theme))
+        manifest::build(
+            &all,
+            &copied,
+            manifest::inputs(&options.root, &theme, read.into_iter()),
+        )
     };
     timer.done("manifest");
     if options.manifest.is_none() && !options.serve_mode {

@@ -57,11 +57,7 @@ fn hex(digest: &[u8]) -> String {
 
 /// The manifest of a build's files, those it copied (hashed already) and its inputs (`(path,
 /// bytes)`, in any order). A copied file is an input too, under its path in the site.
-pub fn build(
-    files: &[OutputFile],
-    copied: &[CopiedFile],
-    inputs: &[(String, Vec<u8>)],
-) -> Manifest {
+pub fn build(files: &[OutputFile], copied: &[CopiedFile], inputs: Vec<InputEntry>) -> Manifest {
     // Hashing is a third of a build's instructions when done on one core: spread it.
     let mut files: Vec<FileEntry> = files
         .par_iter()
@@ -78,13 +74,7 @@ pub fn build(
         sha256: c.sha256.clone(),
     }));
     files.sort_by(|a, b| a.path.cmp(&b.path));
-    let mut inputs: Vec<InputEntry> = inputs
-        .par_iter()
-        .map(|(path, bytes)| InputEntry {
-            path: path.clone(),
-            sha256: sha256(bytes),
-        })
-        .collect();
+    let mut inputs = inputs;
     // The source of a copied file, by the digest of what was copied.
     inputs.extend(copied.iter().map(|c| InputEntry {
         path: c.input.clone(),
@@ -152,36 +142,34 @@ pub fn verify(dir: &Path, manifest: &Manifest) -> std::io::Result<Differences> {
     Ok(differences)
 }
 
-/// The files a build reads, with their bytes: `site.yaml`, the Markdown files under `content/`
-/// (its other files are copied, and hashed as they are), `templates/`, `static/` and the
-/// theme's folder (or the built-in theme).
-pub fn inputs(root: &Path, theme: &crate::theme::Theme) -> Vec<(String, Vec<u8>)> {
-    let mut inputs = Vec::new();
+/// The files a build reads, each with the SHA-256 of the bytes it read: `site.yaml`, the
+/// Markdown files under `content/` (`pages`: their digests taken when they were loaded, so that a
+/// file edited during the build is listed as the build saw it; the other files of `content/` are
+/// copied, and hashed as they are), `templates/`, `static/` and the theme's folder (or the
+/// built-in theme).
+pub fn inputs(
+    root: &Path,
+    theme: &crate::theme::Theme,
+    pages: impl Iterator<Item = (String, String)>,
+) -> Vec<InputEntry> {
+    let mut inputs: Vec<InputEntry> = pages
+        .map(|(path, sha256)| InputEntry { path, sha256 })
+        .collect();
     if let Ok(bytes) = std::fs::read(root.join(crate::config::CONFIG_FILE)) {
-        inputs.push((crate::config::CONFIG_FILE.to_string(), bytes));
+        inputs.push(InputEntry {
+            path: crate::config::CONFIG_FILE.to_string(),
+            sha256: sha256(&bytes),
+        });
     }
-    let content = root.join(crate::content::CONTENT_DIR);
-    // A content/ that links out of the site is not read (see content::walk), nor listed.
-    let listed = match (std::fs::canonicalize(root), std::fs::canonicalize(&content)) {
-        (Ok(root), Ok(content)) => content.starts_with(root),
-        _ => false,
-    };
-    for entry in walkdir::WalkDir::new(content)
-        .follow_links(false)
-        .into_iter()
-        .flatten()
-        .filter(|_| listed)
-    {
-        if entry.file_type().is_file()
-            && entry.path().extension().is_some_and(|x| x == "md")
-            && let Ok(bytes) = std::fs::read(entry.path())
-        {
-            inputs.push((crate::content::relative(root, entry.path()), bytes));
-        }
-    }
-    for file in theme.templates.values().chain(theme.static_files.values()) {
-        inputs.push((file.display.clone(), file.bytes.clone()));
-    }
+    let theme_files: Vec<&crate::theme::ThemeFile> = theme
+        .templates
+        .values()
+        .chain(theme.static_files.values())
+        .collect();
+    inputs.par_extend(theme_files.par_iter().map(|file| InputEntry {
+        path: file.display.clone(),
+        sha256: sha256(&file.bytes),
+    }));
     inputs
 }
 
@@ -257,7 +245,7 @@ mod tests {
             file("b/c.html", "c"),
             file("d.css", "d"),
         ];
-        let manifest = build(&files, &[], &[]);
+        let manifest = build(&files, &[], Vec::new());
         for f in &files {
             std::fs::create_dir_all(dir.path().join(&f.path).parent().unwrap()).unwrap();
             std::fs::write(dir.path().join(&f.path), &f.bytes).unwrap();

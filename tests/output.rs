@@ -394,3 +394,60 @@ fn a_build_waits_for_the_lock_or_exits_2_with_no_wait() {
     assert!(site.public().join("index.html").exists());
     assert!(!site.public().join(lock_path.file_name().unwrap()).exists());
 }
+
+#[test]
+fn the_manifest_lists_a_page_as_the_build_read_it_while_it_is_being_edited() {
+    let site = Fixture::copy("basic");
+    for i in 0..400 {
+        site.write(
+            &format!("content/practices/filler-{i}.zh.md"),
+            &format!("---\ntitle: 填充 {i}\naspect: trade\ndate: 2022-01-01\n---\n正文 {i}。\n"),
+        );
+    }
+    let edited = site.root().join("content/practices/edited.zh.md");
+    let version = |n: u64| {
+        format!("---\ntitle: 编辑中\naspect: green\ndate: 2022-02-02\n---\nversion-{n}-end\n")
+    };
+    std::fs::write(&edited, version(0)).unwrap();
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let report = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            let mut n = 1;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                // A new file renamed into place, as editors save.
+                let next = edited.with_file_name(".edited.zh.md.tmp");
+                std::fs::write(&next, version(n)).unwrap();
+                std::fs::rename(&next, &edited).unwrap();
+                n += 1;
+            }
+        });
+        let report = site.build();
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        report
+    });
+    assert!(!report.has_errors(), "{:?}", report.diagnostics);
+    let page = site.read("practices/edited/index.html");
+    let shown: u64 = page
+        .split("version-")
+        .nth(1)
+        .and_then(|rest| rest.split('-').next())
+        .and_then(|n| n.parse().ok())
+        .expect("the page shows a version");
+    let manifest: casebook::manifest::Manifest =
+        serde_json::from_str(&site.read("manifest.json")).unwrap();
+    let listed = manifest
+        .inputs
+        .iter()
+        .find(|i| i.path == "content/practices/edited.zh.md")
+        .expect("the edited page is an input");
+    let which =
+        (0..100_000).find(|&n| casebook::manifest::sha256(version(n).as_bytes()) == listed.sha256);
+    assert_eq!(
+        (which, listed.sha256.clone()),
+        (
+            Some(shown),
+            casebook::manifest::sha256(version(shown).as_bytes())
+        ),
+        "the manifest lists another version than the page shows (version {shown})"
+    );
+}

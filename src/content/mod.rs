@@ -43,6 +43,8 @@ pub struct SourcePage {
     pub body_key: u64,
     /// What reading the file changed or found, reported with the page's other diagnostics.
     pub warnings: Vec<Diagnostic>,
+    /// The SHA-256 of the file's bytes as read, for the manifest's inputs.
+    pub sha256: String,
 }
 
 impl SourcePage {
@@ -313,6 +315,7 @@ fn read_page(
     bytes: Vec<u8>,
     config: &Config,
 ) -> Result<SourcePage, Diagnostic> {
+    let sha256 = crate::manifest::sha256(&bytes);
     let text = decode(bytes, file)?;
     let (text, warnings) = without_control_characters(text, file);
     let content_path = relative(content_root, path);
@@ -340,6 +343,7 @@ fn read_page(
         content_path,
         text,
         warnings,
+        sha256,
     })
 }
 
