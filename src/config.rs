@@ -138,6 +138,10 @@ struct RawField {
     of: Option<String>,
     #[serde(default)]
     taxonomy: Option<String>,
+    #[serde(default)]
+    label: Option<Localized>,
+    #[serde(default)]
+    show: Option<serde_yaml::Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -202,6 +206,35 @@ pub struct Field {
     pub name: String,
     pub kind: FieldType,
     pub required: bool,
+    /// What the facts box calls the field, per language (`label: {zh: 作者, en: Author}`); its
+    /// name when not given.
+    pub label: Option<Localized>,
+    /// Whether the facts box shows the field (`show: true | false | always`).
+    pub show: Show,
+}
+
+/// When a page's facts box shows a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Show {
+    /// When the page gives it a value (`show: true`, the default).
+    #[default]
+    WhenSet,
+    /// Never (`show: false`): the field is for lists, search or templates only.
+    Never,
+    /// Always (`show: always`): "not stated" when the page gives it no value.
+    Always,
+}
+
+impl Field {
+    /// The field's label in `lang`, else in `fallback`, else its name.
+    pub fn label(&self, lang: &str, fallback: &str) -> String {
+        match &self.label {
+            Some(label) if !label.get(lang, fallback).is_empty() => {
+                label.get(lang, fallback).to_string()
+            }
+            _ => self.name.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -342,11 +375,26 @@ pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
                     continue;
                 }
             };
+            let show = match show(raw_field.show.as_ref()) {
+                Ok(show) => show,
+                Err(written) => {
+                    diagnostics.push(
+                        located(
+                            format!("in `{name}`: `show: {written}` is neither true, false nor always"),
+                            &name,
+                        )
+                        .with_hint("`show: false` hides the field from the facts box, `show: always` shows it even without a value"),
+                    );
+                    continue;
+                }
+            };
             match field_type(&raw_field, &taxonomies) {
                 Ok(kind) => fields.push(Field {
                     name,
                     kind,
                     required: raw_field.required,
+                    label: raw_field.label,
+                    show,
                 }),
                 Err((message, hint)) => {
                     diagnostics.push(located(message, &name).with_hint(hint));
@@ -360,6 +408,8 @@ pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
                     name: "title".into(),
                     kind: FieldType::String,
                     required: true,
+                    label: None,
+                    show: Show::WhenSet,
                 },
             );
         }
@@ -450,6 +500,17 @@ fn broken_anchors(value: Option<&serde_yaml::Value>, text: &str) -> Result<Sever
         }
         None => d,
     })
+}
+
+/// `show:` of a field, or what was written instead of true, false or always.
+fn show(value: Option<&serde_yaml::Value>) -> Result<Show, String> {
+    use serde_yaml::Value;
+    match value {
+        None | Some(Value::Bool(true)) => Ok(Show::WhenSet),
+        Some(Value::Bool(false)) => Ok(Show::Never),
+        Some(Value::String(s)) if s == "always" => Ok(Show::Always),
+        Some(other) => Err(yaml_key(other)),
+    }
 }
 
 fn join_codes(languages: &[Language]) -> String {
@@ -642,6 +703,27 @@ mod tests {
                     && hint.contains("`broken_anchors: warning`")
             );
         }
+    }
+
+    #[test]
+    fn a_field_has_a_label_per_language_and_show_is_true_false_or_always() {
+        let text = format!(
+            "{MINIMAL}collections:\n  posts:\n    folder: posts\n    title: P\n    fields:\n      author: {{ type: list, label: {{ en: Author, fr: Auteur }} }}\n      note: {{ type: string, show: false }}\n      topic: {{ type: string, show: always }}\n"
+        );
+        let config = parse(&text).unwrap();
+        let field = |name: &str| config.collections[0].field(name).unwrap().clone();
+        assert_eq!(field("author").label("fr", "en"), "Auteur");
+        assert_eq!(field("author").label("de", "en"), "Author");
+        assert_eq!(field("note").label("fr", "en"), "note");
+        assert_eq!(field("author").show, Show::WhenSet);
+        assert_eq!(field("note").show, Show::Never);
+        assert_eq!(field("topic").show, Show::Always);
+        let errors = parse(&text.replace("show: always", "show: sometimes")).unwrap_err();
+        assert_eq!(
+            errors[0].message,
+            "in `topic`: `show: sometimes` is neither true, false nor always"
+        );
+        assert_eq!(errors[0].line, 13);
     }
 
     #[test]

@@ -479,3 +479,63 @@ fn a_link_to_the_top_of_a_page_lands() {
     );
     site.build_ok();
 }
+
+#[test]
+fn the_facts_box_shows_every_declared_field_with_its_label_in_declared_order() {
+    let site = Fixture::copy("blog");
+    site.build_ok();
+    let post = site.page("posts/retail-pilot");
+    // `customer` has no label: its name; `reviewer` has `show: false`.
+    assert_eq!(
+        post.texts(".facts dt"),
+        [
+            "Published",
+            "Author",
+            "customer",
+            "Industry",
+            "Website",
+            "Tags"
+        ]
+    );
+    assert_eq!(post.texts(".facts time"), ["12 March 2024"]);
+    assert_eq!(post.attrs(".facts time", "datetime"), ["2024-03-12"]);
+    assert_eq!(
+        post.texts(".facts .list li"),
+        ["Ada Lovelace", "Grace Hopper"]
+    );
+    assert_eq!(post.texts(".facts dd")[2], "Northwind Stores");
+    assert_eq!(
+        post.attrs(".facts a.url", "href"),
+        ["https://northwind.example.com/"]
+    );
+    assert!(!post.html.html().contains("Charles Babbage"));
+    // Terms link to their term pages, which exist.
+    let terms = post.attrs(".facts dd a:not(.url)", "href");
+    assert_eq!(
+        terms,
+        [
+            "../../industry/retail/",
+            "../../tags/inventory/",
+            "../../tags/pilots/"
+        ]
+    );
+    for href in &terms {
+        let term = href.trim_start_matches("../");
+        assert!(
+            site.public().join(term).join("index.html").is_file(),
+            "{term}"
+        );
+    }
+
+    // Labels and dates in the reader's language; a field without a value is left out.
+    let zh = site.page("zh/posts/retail-pilot");
+    assert_eq!(zh.texts(".facts dt"), ["发布日期", "作者", "行业"]);
+    assert_eq!(zh.texts(".facts time"), ["2024年3月12日"]);
+    assert_eq!(
+        zh.attrs(".facts dd a", "href"),
+        ["../../../zh/industry/零售/"]
+    );
+
+    // A page with no field to show has no facts box at all.
+    assert_eq!(site.page("docs/setup").count(".facts"), 0);
+}

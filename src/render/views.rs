@@ -1,7 +1,7 @@
 //! Template values made from the site model: the site, pages, summaries, fields, alternates.
 
 use super::{RenderOptions, local_date, number_view, root_of};
-use crate::config::Config;
+use crate::config::{Config, FieldType, Show};
 use crate::schema::Value;
 use crate::site::{Page, PageId, Site};
 use crate::theme::Theme;
@@ -331,6 +331,21 @@ impl<'a> Views<'a> {
         view.insert("year".into(), json!(page.date.map(|d| d.year)));
         view.insert("draft".into(), json!(page.checked.draft));
         view.insert("fields".into(), self.fields_view(page));
+        let facts = self.facts_view(page);
+        // A card shows the terms of single-term fields: open taxonomies' first, then closed ones'.
+        let mut card_terms: Vec<(bool, &Json)> = (facts.iter())
+            .filter(|f| f["type"] == "term" && f["list"] == false && f["empty"] == false)
+            .map(|f| {
+                let closed = (f["taxonomy"].as_str())
+                    .and_then(|t| self.config.taxonomy(t))
+                    .is_some_and(|t| t.closed);
+                (closed, f)
+            })
+            .collect();
+        card_terms.sort_by_key(|(closed, _)| *closed);
+        let card_terms: Vec<Json> = card_terms.into_iter().map(|(_, f)| f.clone()).collect();
+        view.insert("card_terms".into(), Json::Array(card_terms));
+        view.insert("facts".into(), Json::Array(facts));
         view.insert("extra".into(), Json::Object(page.checked.extra.clone()));
         view.insert("source_file".into(), json!(page.source.file));
         Json::Object(view)
@@ -384,6 +399,43 @@ impl<'a> Views<'a> {
         Json::Object(fields)
     }
 
+    /// The declared fields the facts box shows, in declared order: those with a value (or
+    /// `show: always`), but the title and summary the page's header shows and those with
+    /// `show: false`. Each is `{name, label, type, list, taxonomy, wide, empty,
+    /// value}`.
+    fn facts_view(&self, page: &Page) -> Vec<Json> {
+        let Some(collection) = page.collection.map(|c| &self.config.collections[c]) else {
+            return Vec::new();
+        };
+        let lang = page.lang();
+        (collection.fields.iter())
+            .filter(|f| f.name != "title" && f.name != "summary" && f.show != Show::Never)
+            .filter_map(|field| {
+                let value = page.checked.fields.get(&field.name);
+                let empty =
+                    value.is_none_or(|v| matches!(v, Value::List(items) if items.is_empty()));
+                if empty && field.show != Show::Always {
+                    return None;
+                }
+                let (list, of) = match &field.kind {
+                    FieldType::List(of) => (true, of.as_ref()),
+                    other => (false, other),
+                };
+                let taxonomy = field.kind.taxonomy();
+                Some(json!({
+                    "name": field.name,
+                    "label": field.label(lang, self.default_lang()),
+                    "type": type_name(of),
+                    "list": list,
+                    "taxonomy": taxonomy,
+                    "wide": list || matches!(of, FieldType::Url | FieldType::Text),
+                    "empty": empty,
+                    "value": value.map_or(Json::Null, |v| self.value_view(v, taxonomy, lang)),
+                }))
+            })
+            .collect()
+    }
+
     fn value_view(&self, value: &Value, taxonomy: Option<&str>, lang: &str) -> Json {
         match value {
             Value::Text(s) => json!(s),
@@ -411,5 +463,22 @@ impl<'a> Views<'a> {
                 }
             }
         }
+    }
+}
+
+/// The name a template tests a field's type by: its name in `site.yaml`.
+fn type_name(kind: &FieldType) -> &'static str {
+    match kind {
+        FieldType::String => "string",
+        FieldType::Text => "text",
+        FieldType::Date => "date",
+        FieldType::Integer => "integer",
+        FieldType::Number => "number",
+        FieldType::Boolean => "boolean",
+        FieldType::Url => "url",
+        FieldType::Standard => "standard",
+        FieldType::Metric => "metric",
+        FieldType::Term(_) => "term",
+        FieldType::List(_) => "list",
     }
 }
