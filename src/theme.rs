@@ -25,9 +25,35 @@ pub struct Theme {
     pub templates: BTreeMap<String, ThemeFile>,
     /// Output path (`style.css`) -> file.
     pub static_files: BTreeMap<String, ThemeFile>,
-    /// Language -> key -> interface string.
-    pub strings: BTreeMap<String, BTreeMap<String, String>>,
+    /// Language -> key -> interface string: the theme's `strings.yaml`, with the site's own
+    /// `strings.yaml` (beside `site.yaml`) over it key by key.
+    pub strings: Strings,
 }
+
+/// The interface strings of a theme, and of a site beside its `site.yaml`.
+pub const STRINGS_FILE: &str = "strings.yaml";
+
+/// Language -> key -> string, from a `strings.yaml`.
+fn parse_strings(file: &ThemeFile) -> Result<Strings, Vec<Diagnostic>> {
+    let text = String::from_utf8_lossy(&file.bytes);
+    if text.trim().is_empty() {
+        return Ok(Strings::new());
+    }
+    serde_yaml::from_str(&text).map_err(|e| {
+        let d = Diagnostic::error(
+            &file.display,
+            format!("invalid strings: {}", crate::config::clean_yaml_message(&e)),
+        )
+        .with_hint("write each language as a mapping of keys to texts: `en: { search: Search }`");
+        vec![match e.location() {
+            Some(l) => d.at(&text, l.line(), l.column()),
+            None => d,
+        }]
+    })
+}
+
+/// Language -> key -> interface string.
+pub type Strings = BTreeMap<String, BTreeMap<String, String>>;
 
 pub fn load(root: &Path, name: &str) -> Result<Theme, Vec<Diagnostic>> {
     let theme_dir = root.join("themes").join(name);
@@ -60,18 +86,18 @@ pub fn load(root: &Path, name: &str) -> Result<Theme, Vec<Diagnostic>> {
             theme.templates.insert(name.to_string(), file);
         } else if let Some(name) = path.strip_prefix("static/") {
             theme.static_files.insert(name.to_string(), file);
-        } else if path == "strings.yaml" {
-            let text = String::from_utf8_lossy(&file.bytes);
-            theme.strings = serde_yaml::from_str(&text).map_err(|e| {
-                let d = Diagnostic::error(
-                    &file.display,
-                    format!("invalid strings: {}", crate::config::clean_yaml_message(&e)),
-                );
-                vec![match e.location() {
-                    Some(l) => d.at(&text, l.line(), l.column()),
-                    None => d,
-                }]
-            })?;
+        } else if path == STRINGS_FILE {
+            theme.strings = parse_strings(&file)?;
+        }
+    }
+    // The site's own strings override the theme's, key by key and language by language.
+    let own = root.join(STRINGS_FILE);
+    if own.is_file() {
+        let display = STRINGS_FILE.to_string();
+        let bytes = std::fs::read(&own)
+            .map_err(|e| vec![Diagnostic::error(&display, format!("cannot read: {e}"))])?;
+        for (lang, strings) in parse_strings(&ThemeFile { display, bytes })? {
+            theme.strings.entry(lang).or_default().extend(strings);
         }
     }
     // The site's own folders override the theme.

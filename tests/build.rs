@@ -539,3 +539,32 @@ fn the_facts_box_shows_every_declared_field_with_its_label_in_declared_order() {
     // A page with no field to show has no facts box at all.
     assert_eq!(site.page("docs/setup").count(".facts"), 0);
 }
+
+#[test]
+fn a_site_strings_file_overrides_the_theme_strings_key_by_key() {
+    let site = Fixture::copy("basic");
+    site.write(
+        "strings.yaml",
+        "zh:\n  search_label: 站内搜索\nen:\n  home: Start\n",
+    );
+    site.build_ok();
+    let zh = site.page("practices/cold-chain");
+    let en = site.page("en/practices/cold-chain");
+    assert_eq!(zh.texts("label[for=search-input]"), ["站内搜索"]);
+    assert_eq!(
+        zh.texts(".breadcrumb li a")[0],
+        "首页",
+        "the theme's, not overridden"
+    );
+    assert_eq!(en.texts(".breadcrumb li a")[0], "Start");
+    assert_eq!(en.texts("label[for=search-input]"), ["Search this site"]);
+
+    site.write("strings.yaml", "en: [home]\n");
+    let report = site.build();
+    let errors: Vec<_> = report.diagnostics.iter().filter(|d| d.is_error()).collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(
+        (errors[0].file.as_str(), errors[0].line),
+        ("strings.yaml", 1)
+    );
+}
