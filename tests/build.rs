@@ -568,3 +568,36 @@ fn a_site_strings_file_overrides_the_theme_strings_key_by_key() {
         ("strings.yaml", 1)
     );
 }
+
+#[test]
+fn a_site_of_another_subject_shows_none_of_the_example_casebook_wording() {
+    let site = Fixture::copy("blog");
+    site.build_ok();
+    let texts = site.built_texts(&[".html", ".xml"]);
+    assert!(texts.len() > 20, "{}", texts.len());
+    for (path, text) in &texts {
+        let lower = text.to_lowercase();
+        for word in [
+            "practice",
+            "aspect",
+            "not stated",
+            "做法",
+            "方面",
+            "原文",
+            "五个",
+            "典型",
+            "汇编",
+            "compiled from",
+        ] {
+            assert!(!lower.contains(word), "{path} says {word:?}");
+        }
+    }
+    // The theme's own generic words are there instead.
+    let home = site.page("");
+    assert_eq!(home.texts(".section-more"), ["See all"]);
+    assert_eq!(
+        home.attrs("#search-input", "placeholder"),
+        ["Search this site…"]
+    );
+    assert_eq!(home.count(".footer-note"), 0);
+}

@@ -49,6 +49,14 @@ impl<'a> Views<'a> {
                 home.insert_value("latest", latest.into());
                 let aspects = self.main_terms_with_pages(&l, 5, |id| self.summary_value(id));
                 home.insert_value("aspects", aspects.into());
+                let main = self.site.main_taxonomy().map(|m| {
+                    json!({
+                        "key": self.config.taxonomies[m].key,
+                        "title": self.config.taxonomies[m].title.get(&l, self.default_lang()),
+                        "path": self.taxonomy_path(m, &l),
+                    })
+                });
+                home.insert("main_taxonomy", &main);
                 let collections = self.site_values[&l].get_from_path("collections").cloned();
                 home.insert_value("collections", collections.unwrap_or_else(TeraValue::none));
                 if let Some(intro) = &intro_view {

@@ -60,6 +60,29 @@ impl Fixture {
         }
     }
 
+    /// Every built file whose name ends with one of `extensions` (`.html`, `.xml`), with its
+    /// text, by path.
+    pub fn built_texts(&self, extensions: &[&str]) -> Vec<(String, String)> {
+        let public = self.public();
+        let mut texts: Vec<(String, String)> = walkdir::WalkDir::new(&public)
+            .into_iter()
+            .map(Result::unwrap)
+            .filter(|e| e.file_type().is_file())
+            .filter(|e| {
+                extensions
+                    .iter()
+                    .any(|x| e.file_name().to_string_lossy().ends_with(x))
+            })
+            .map(|e| {
+                let path = e.path().strip_prefix(&public).unwrap();
+                let text = std::fs::read_to_string(e.path()).unwrap();
+                (path.to_string_lossy().into_owned(), text)
+            })
+            .collect();
+        texts.sort();
+        texts
+    }
+
     pub fn read(&self, output_path: &str) -> String {
         std::fs::read_to_string(self.public().join(output_path)).unwrap()
     }
