@@ -46,6 +46,24 @@ pub struct Language {
     pub name: String,
 }
 
+/// The languages written right to left, by the first part of their code (`ar`, `ar-EG`).
+pub const RIGHT_TO_LEFT: [&str; 11] = [
+    "ar", "arc", "ckb", "dv", "fa", "he", "ps", "sd", "ug", "ur", "yi",
+];
+
+/// `rtl` for a language written right to left, else `ltr`: the `dir` of its pages.
+pub fn direction(code: &str) -> &'static str {
+    let primary = code.split(['-', '_']).next().unwrap_or(code);
+    if RIGHT_TO_LEFT
+        .iter()
+        .any(|rtl| rtl.eq_ignore_ascii_case(primary))
+    {
+        "rtl"
+    } else {
+        "ltr"
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
@@ -724,6 +742,16 @@ mod tests {
             "in `topic`: `show: sometimes` is neither true, false nor always"
         );
         assert_eq!(errors[0].line, 13);
+    }
+
+    #[test]
+    fn arabic_and_hebrew_are_written_right_to_left() {
+        for code in ["ar", "ar-EG", "he", "fa", "ur"] {
+            assert_eq!(direction(code), "rtl", "{code}");
+        }
+        for code in ["en", "zh", "fr", "zh-Hant", "arn"] {
+            assert_eq!(direction(code), "ltr", "{code}");
+        }
     }
 
     #[test]

@@ -148,7 +148,10 @@ pub fn render_cached(
         };
     }
     let (sources, assets, mut diagnostics) = content::load_cached(&options.root, &config, cache);
-    let theme = theme::load(&options.root, &config.theme);
+    let theme = theme::load(&options.root, &config.theme).map(|mut theme| {
+        diagnostics.extend(theme::complete_strings(&mut theme, &config));
+        theme
+    });
     timer.done("load");
     let (mut site, found) = site::build_cached(
         config,

@@ -2,8 +2,9 @@
 //! for `default`, from the copy built into casebook. A site's own `templates/` and `static/`
 //! override the theme's files of the same name.
 
+use crate::config::Config;
 use crate::diagnostics::Diagnostic;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 mod embedded {
@@ -113,6 +114,65 @@ pub fn load(root: &Path, name: &str) -> Result<Theme, Vec<Diagnostic>> {
         }
     }
     Ok(theme)
+}
+
+/// Gives every language of the site every interface string: a key a language lacks takes the
+/// default language's text (else English's, else any language's). One warning lists what each
+/// language lacked, at the site's `strings.yaml`, where they belong.
+pub fn complete_strings(theme: &mut Theme, config: &Config) -> Option<Diagnostic> {
+    let keys: BTreeSet<String> = theme
+        .strings
+        .values()
+        .flat_map(|s| s.keys().cloned())
+        .collect();
+    let mut order: Vec<String> = vec![config.default_language.clone(), "en".into()];
+    order.extend(theme.strings.keys().cloned());
+    let fallback = (order.iter())
+        .find(|l| theme.strings.contains_key(*l))
+        .cloned()
+        .unwrap_or_default();
+    let mut lacking = Vec::new();
+    let mut filled: Vec<(String, BTreeMap<String, String>)> = Vec::new();
+    for language in &config.languages {
+        let own = theme.strings.get(&language.code);
+        let mut strings = own.cloned().unwrap_or_default();
+        let mut missing = Vec::new();
+        for key in &keys {
+            if strings.contains_key(key) {
+                continue;
+            }
+            let text = (order.iter())
+                .filter_map(|l| theme.strings.get(l)?.get(key))
+                .next();
+            strings.insert(key.clone(), text.cloned().unwrap_or_default());
+            missing.push(key.as_str());
+        }
+        if missing.is_empty() {
+            continue;
+        }
+        lacking.push(if own.is_none() {
+            format!("{} has none (all {} keys)", language.code, keys.len())
+        } else {
+            format!("{} lacks {}", language.code, missing.join(", "))
+        });
+        filled.push((language.code.clone(), strings));
+    }
+    theme.strings.extend(filled);
+    if lacking.is_empty() {
+        return None;
+    }
+    Some(
+        Diagnostic::warning(
+            STRINGS_FILE,
+            format!(
+                "interface strings: {}; they are shown in {fallback}",
+                lacking.join("; ")
+            ),
+        )
+        .with_hint(format!(
+            "write them in {STRINGS_FILE} beside site.yaml, in the shape of the theme's: the language's code, and the keys under it"
+        )),
+    )
 }
 
 fn read_tree(

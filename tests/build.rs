@@ -601,3 +601,63 @@ fn a_site_of_another_subject_shows_none_of_the_example_casebook_wording() {
     );
     assert_eq!(home.count(".footer-note"), 0);
 }
+
+#[test]
+fn a_third_and_a_right_to_left_language_use_the_default_language_strings_with_one_warning() {
+    let site = Fixture::copy("blog");
+    site.replace(
+        "site.yaml",
+        "  - code: zh\n    name: 中文\n",
+        "  - code: zh\n    name: 中文\n  - code: fr\n    name: Français\n  - code: ar\n    name: العربية\n",
+    )
+    .replace(
+        "site.yaml",
+        "title: { en: Case studies, zh: 案例研究 }",
+        "title: { en: Case studies, zh: 案例研究, ar: دراسات حالة }",
+    )
+    .write(
+        "content/posts/retail-pilot.ar.md",
+        "---\ntitle: تجربة سلسلة متاجر\ndate: 2024-03-12\nindustry: تجزئة\n---\nعدّوا الرفوف كل صباح.\n",
+    )
+    .write(
+        "content/posts/retail-pilot.fr.md",
+        "---\ntitle: L'essai d'une chaîne de magasins\ndate: 2024-03-12\n---\nIls ont compté les rayons.\n",
+    )
+    .write("strings.yaml", "fr:\n  home: Accueil\n");
+    let report = site.build_ok();
+    let warnings: Vec<&str> = report
+        .diagnostics
+        .iter()
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    let warning = warnings[0];
+    assert!(
+        warning.contains("fr lacks ") && warning.contains("skip_to_content"),
+        "{warning}"
+    );
+    assert!(!warning.contains(" home,"), "fr has its home: {warning}");
+    assert!(warning.contains("ar has none"), "{warning}");
+    assert!(warning.ends_with("they are shown in en"), "{warning}");
+
+    let ar = site.page("ar/posts/retail-pilot");
+    assert_eq!(ar.attrs("html", "dir"), ["rtl"]);
+    assert_eq!(ar.attrs("html", "lang"), ["ar"]);
+    assert_eq!(ar.texts(".skip-link"), ["Skip to content"]);
+    assert_eq!(ar.texts(".breadcrumb li a"), ["Home", "دراسات حالة"]);
+    let fr = site.page("fr/posts/retail-pilot");
+    assert!(fr.attrs("html", "dir").is_empty());
+    assert_eq!(fr.texts(".breadcrumb li a"), ["Accueil", "Case studies"]);
+    // The site's title and description have no French: the default language's.
+    assert_eq!(fr.texts(".site-name"), ["Field Notes"]);
+    assert!(
+        site.page("posts/retail-pilot")
+            .attrs("html", "dir")
+            .is_empty()
+    );
+    for lang in ["fr", "ar"] {
+        let home = site.page(lang);
+        assert_eq!(home.attrs("html", "lang"), [lang]);
+        assert!(home.attrs("a[hreflang]", "hreflang").len() >= 3);
+    }
+}

@@ -149,6 +149,7 @@ impl<'a> Views<'a> {
     pub(super) fn base_context(&self, lang: &str, path: &str, alternates: Json) -> Context {
         let mut context = Context::new();
         context.insert("lang", lang);
+        context.insert("dir", crate::config::direction(lang));
         context.insert("root", &root_of(path));
         context.insert("path", path);
         context.insert("permalink", &self.permalink(path));
@@ -175,7 +176,7 @@ impl<'a> Views<'a> {
             .config
             .languages
             .iter()
-            .map(|l| json!({"code": l.code, "name": l.name, "path": self.config.language_prefix(&l.code)}))
+            .map(|l| json!({"code": l.code, "name": l.name, "dir": crate::config::direction(&l.code), "path": self.config.language_prefix(&l.code)}))
             .collect();
         let nav: Vec<Json> = self
             .config

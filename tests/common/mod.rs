@@ -35,6 +35,13 @@ impl Fixture {
         self
     }
 
+    /// Writes `to` in place of `from` in the site's file at `path`, which must hold it.
+    pub fn replace(&self, path: &str, from: &str, to: &str) -> &Self {
+        let text = std::fs::read_to_string(self.root().join(path)).unwrap();
+        assert!(text.contains(from), "{path} has no {from:?}");
+        self.write(path, &text.replace(from, to))
+    }
+
     pub fn build(&self) -> Report {
         casebook::build(&BuildOptions::new(self.root()))
     }
