@@ -267,6 +267,8 @@ struct RawTaxonomy {
     from: Option<String>,
     #[serde(default)]
     paginate: Option<usize>,
+    #[serde(default)]
+    nav: Option<bool>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -288,6 +290,9 @@ pub struct Taxonomy {
     /// A date field the terms are derived from (the year), instead of a field of their own.
     pub from: Option<String>,
     pub paginate: Option<usize>,
+    /// Whether the header navigation has a menu of its terms (`nav: true`); by default closed
+    /// taxonomies do and open ones do not.
+    pub nav: bool,
 }
 
 impl Config {
@@ -370,6 +375,7 @@ pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
                 terms: t.terms,
                 from: t.from,
                 paginate: t.paginate,
+                nav: t.nav.unwrap_or(t.closed),
             }),
             Err(d) => diagnostics.push(d),
         }

@@ -661,3 +661,83 @@ fn a_third_and_a_right_to_left_language_use_the_default_language_strings_with_on
         assert!(home.attrs("a[hreflang]", "hreflang").len() >= 3);
     }
 }
+
+#[test]
+fn a_taxonomy_with_nav_true_is_a_menu_of_the_header_and_nav_false_takes_one_out() {
+    let site = Fixture::copy("blog");
+    site.build_ok();
+    assert_eq!(site.page("").count(".site-nav details"), 0, "open: no menu");
+    site.replace(
+        "site.yaml",
+        "    title: { en: Industries, zh: 行业 }\n",
+        "    title: { en: Industries, zh: 行业 }\n    nav: true\n",
+    );
+    site.build_ok();
+    for (path, root) in [("", "./"), ("posts/retail-pilot", "../../")] {
+        let page = site.page(path);
+        assert_eq!(page.texts(".site-nav summary"), ["Industries"]);
+        let links = page.attrs(".site-nav details a", "href");
+        assert_eq!(
+            links,
+            [
+                format!("{root}industry/food/"),
+                format!("{root}industry/retail/"),
+                format!("{root}industry/"),
+            ]
+        );
+        for link in &links {
+            let target = link.strip_prefix(root).unwrap();
+            assert!(site.public().join(target).join("index.html").is_file());
+        }
+    }
+
+    // A closed taxonomy is a menu unless it says `nav: false`.
+    let basic = Fixture::copy("basic");
+    basic.build_ok();
+    assert_eq!(basic.page("").texts(".site-nav summary"), ["方面"]);
+    basic.replace(
+        "site.yaml",
+        "    closed: true\n",
+        "    closed: true\n    nav: false\n",
+    );
+    basic.build_ok();
+    assert_eq!(basic.page("").count(".site-nav details"), 0);
+}
+
+#[test]
+fn every_term_page_is_linked_from_the_pages_that_carry_the_term() {
+    let site = Fixture::copy("blog");
+    site.build_ok();
+    let mut linked = std::collections::BTreeSet::new();
+    for (path, text) in site.built_texts(&["index.html"]) {
+        if !path.contains("posts/") || path.contains("posts/index.html") {
+            continue;
+        }
+        let page = common::Page {
+            html: scraper::Html::parse_document(&text),
+        };
+        for href in page.attrs("main a[href]", "href") {
+            if let common::Link::File { path: target, .. } =
+                common::resolve_link(&path, &href, "https://example.org/notes/")
+            {
+                linked.insert(target);
+            }
+        }
+    }
+    let terms: Vec<String> = site
+        .built_texts(&["index.html"])
+        .into_iter()
+        .map(|(path, _)| path)
+        .filter(|path| {
+            let parts: Vec<&str> = path.trim_start_matches("zh/").split('/').collect();
+            parts.len() == 3 && ["industry", "tags"].contains(&parts[0])
+        })
+        .collect();
+    assert_eq!(terms.len(), 5, "{terms:?}");
+    for term in &terms {
+        assert!(
+            linked.contains(term),
+            "{term} is linked from no page: {linked:?}"
+        );
+    }
+}

@@ -323,6 +323,25 @@ fn shards_hold_the_terms_that_hash_to_them() {
 }
 
 #[test]
+fn every_taxonomy_is_a_facet_of_the_search_page() {
+    let site = Fixture::copy("blog");
+    site.build_ok();
+    let meta = index_file(&site, "meta");
+    let facets: Vec<&str> = (meta["f"].as_array().unwrap().iter())
+        .map(|f| f["k"].as_str().unwrap())
+        .collect();
+    assert_eq!(facets, ["industry", "tags"]);
+    let industry = index_file(&site, "f/0");
+    assert_eq!(industry["k"], serde_json::json!(["Food", "Retail", "零售"]));
+    for lang in ["", "zh/"] {
+        assert_eq!(
+            site.page(&format!("{lang}search")).count("#search-facets"),
+            1
+        );
+    }
+}
+
+#[test]
 fn the_search_page_exists_in_every_language() {
     let site = Fixture::copy("search");
     site.build_ok();

@@ -12,6 +12,9 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use tera::{Context, Value as TeraValue};
 
+/// How many terms the navigation menu of an open taxonomy shows, the most used first.
+const NAV_OPEN_TERMS: usize = 12;
+
 /// `view` (a map) with `key` set to `value`.
 pub(super) fn with_entry(view: TeraValue, key: &'static str, value: TeraValue) -> TeraValue {
     let mut map = view.into_map().unwrap_or_default();
@@ -183,13 +186,20 @@ impl<'a> Views<'a> {
             .taxonomies
             .iter()
             .enumerate()
-            .filter(|(_, t)| t.closed)
+            .filter(|(_, t)| t.nav)
             .map(|(i, t)| {
+                let mut terms = self.term_list(i, lang);
+                if !t.closed {
+                    // An open taxonomy's menu: its most used terms; "view all" lists the rest.
+                    terms.sort_by_key(|term| std::cmp::Reverse(term["count"].as_u64()));
+                    terms.truncate(NAV_OPEN_TERMS);
+                }
                 json!({
                     "key": t.key,
                     "title": t.title.get(lang, fallback),
                     "path": self.taxonomy_path(i, lang),
-                    "terms": self.term_list(i, lang),
+                    "closed": t.closed,
+                    "terms": terms,
                 })
             })
             .collect();
