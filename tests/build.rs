@@ -741,3 +741,115 @@ fn every_term_page_is_linked_from_the_pages_that_carry_the_term() {
         );
     }
 }
+
+#[test]
+fn each_dated_collection_has_its_feed_and_the_site_feed_merges_them() {
+    let site = Fixture::copy("blog");
+    // Documentation first: the site's feed is not taken from the first collection.
+    let yaml = std::fs::read_to_string(site.root().join("site.yaml")).unwrap();
+    let (head, rest) = yaml.split_once("  posts:\n").unwrap();
+    let (posts, docs) = rest.split_once("  docs:\n").unwrap();
+    let (docs, tail) = docs.split_once("taxonomies:\n").unwrap();
+    site.write(
+        "site.yaml",
+        &format!("{head}  docs:\n{docs}  posts:\n{posts}taxonomies:\n{tail}"),
+    );
+    // A second dated collection, with one page newer than every post.
+    site.replace(
+        "site.yaml",
+        "taxonomies:\n",
+        "  news:\n    folder: news\n    title: { en: News, zh: 新闻 }\n    fields:\n      date: { type: date, required: true }\ntaxonomies:\n",
+    )
+    .write(
+        "content/news/meeting.en.md",
+        "---\ntitle: The spring meeting\ndate: 2024-04-01\n---\nWe met.\n",
+    );
+    site.build_ok();
+
+    let feed = |path: &str| common::atom(&site.read(path));
+    let titles = |f: &common::AtomFeed| {
+        f.entries
+            .iter()
+            .map(|e| e.title.clone())
+            .collect::<Vec<_>>()
+    };
+    let posts = feed("posts/atom.xml");
+    assert_eq!(posts.id, "https://example.org/notes/posts/atom.xml");
+    assert_eq!(
+        titles(&posts),
+        ["A retail chain's pilot", "A bakery's first year"]
+    );
+    assert_eq!(posts.updated, "2024-03-12T00:00:00Z");
+    assert_eq!(posts.entries[1].updated, "2023-11-02T00:00:00Z");
+    assert_eq!(titles(&feed("news/atom.xml")), ["The spring meeting"]);
+    assert_eq!(titles(&feed("zh/posts/atom.xml")), ["一家零售连锁的试点"]);
+    // No feed for documentation, whose pages have no dates, in any language.
+    assert!(!site.public().join("docs/atom.xml").exists());
+    assert!(!site.public().join("zh/docs/atom.xml").exists());
+    // Nor for a language without news.
+    assert!(!site.public().join("zh/news/atom.xml").exists());
+
+    let all = feed("atom.xml");
+    assert_eq!(all.id, "https://example.org/notes/atom.xml");
+    assert_eq!(all.title, "Field Notes");
+    assert_eq!(all.updated, "2024-04-01T00:00:00Z");
+    assert_eq!(
+        titles(&all),
+        [
+            "The spring meeting",
+            "A retail chain's pilot",
+            "A bakery's first year"
+        ]
+    );
+    assert_eq!(
+        all.entries[0].link,
+        "https://example.org/notes/news/meeting/"
+    );
+    assert_eq!(titles(&feed("zh/atom.xml")), ["一家零售连锁的试点"]);
+
+    // Every feed written is valid Atom, and its dates are the pages' own.
+    for (path, text) in site.built_texts(&["atom.xml"]) {
+        let parsed = common::atom(&text);
+        for date in
+            std::iter::once(&parsed.updated).chain(parsed.entries.iter().map(|e| &e.updated))
+        {
+            assert!(!date.starts_with("1970"), "{path}: {date}");
+        }
+    }
+    // The collection's list links its feed; a list without one links none.
+    let list = site.page("posts");
+    assert!(
+        list.attrs("link[type='application/atom+xml']", "href")
+            .contains(&"../posts/atom.xml".to_string())
+    );
+    assert_eq!(
+        site.page("docs")
+            .attrs("link[type='application/atom+xml']", "href"),
+        ["../atom.xml"]
+    );
+}
+
+#[test]
+fn a_site_whose_pages_have_no_dates_has_no_feed_and_links_none() {
+    let site = Fixture::copy("blog");
+    site.replace(
+        "site.yaml",
+        "      date: { type: date, required: true, label: { en: Published, zh: 发布日期 } }\n",
+        "",
+    );
+    for post in ["retail-pilot.en", "retail-pilot.zh", "bakery.en"] {
+        let path = format!("content/posts/{post}.md");
+        let text = std::fs::read_to_string(site.root().join(&path)).unwrap();
+        let kept: Vec<&str> = text.lines().filter(|l| !l.starts_with("date:")).collect();
+        site.write(&path, &(kept.join("\n") + "\n"));
+    }
+    site.build_ok();
+    assert!(
+        site.built_texts(&[".xml"])
+            .iter()
+            .all(|(p, _)| p == "sitemap.xml")
+    );
+    let home = site.page("");
+    assert_eq!(home.count("link[type='application/atom+xml']"), 0);
+    assert_eq!(home.count("a[type='application/atom+xml']"), 0);
+}

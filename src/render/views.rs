@@ -209,14 +209,21 @@ impl<'a> Views<'a> {
             .iter()
             .enumerate()
             .map(|(i, c)| {
+                let path = self.collection_path(i, lang);
+                let feed =
+                    (!self.dated_pages(i, lang).is_empty()).then(|| format!("{path}atom.xml"));
                 json!({
                     "key": c.key,
                     "title": c.title.get(lang, fallback),
-                    "path": self.collection_path(i, lang),
+                    "path": path,
                     "count": self.site.collection_pages(i, lang).len(),
+                    "feed": feed,
                 })
             })
             .collect();
+        let feed = (collections.iter())
+            .any(|c| !c["feed"].is_null())
+            .then(|| format!("{}atom.xml", self.config.language_prefix(lang)));
         json!({
             "title": self.config.title.get(lang, fallback),
             "description": self.config.description.get(lang, fallback),
@@ -225,6 +232,7 @@ impl<'a> Views<'a> {
             "languages": languages,
             "nav": nav,
             "collections": collections,
+            "feed": feed,
             "pages": standalone,
             "extra": self.config.extra,
         })
@@ -439,6 +447,7 @@ impl<'a> Views<'a> {
                     "type": type_name(of),
                     "list": list,
                     "taxonomy": taxonomy,
+                    "closed": taxonomy.and_then(|t| self.config.taxonomy(t)).is_some_and(|t| t.closed),
                     "wide": list || matches!(of, FieldType::Url | FieldType::Text),
                     "empty": empty,
                     "value": value.map_or(Json::Null, |v| self.value_view(v, taxonomy, lang)),
