@@ -342,6 +342,31 @@ fn every_taxonomy_is_a_facet_of_the_search_page() {
 }
 
 #[test]
+fn a_facet_is_titled_in_every_language_also_without_a_title_of_its_own() {
+    let site = Fixture::copy("blog");
+    site.replace(
+        "site.yaml",
+        "  - code: zh\n    name: 中文\n",
+        "  - code: zh\n    name: 中文\n  - code: ar\n    name: العربية\n",
+    )
+    .replace(
+        "site.yaml",
+        "    title: { en: Tags, zh: 标签 }",
+        "    title: Keywords",
+    );
+    site.build_ok();
+    let meta = index_file(&site, "meta");
+    assert_eq!(
+        meta["f"][0]["t"],
+        serde_json::json!({"en": "Industries", "zh": "行业", "ar": "Industries"})
+    );
+    assert_eq!(
+        meta["f"][1]["t"],
+        serde_json::json!({"en": "Keywords", "zh": "Keywords", "ar": "Keywords"})
+    );
+}
+
+#[test]
 fn the_search_page_exists_in_every_language() {
     let site = Fixture::copy("search");
     site.build_ok();
