@@ -73,6 +73,24 @@ pub struct Language {
     pub name: String,
 }
 
+/// The languages written right to left, by the first part of their code (`ar`, `ar-EG`).
+pub const RIGHT_TO_LEFT: [&str; 11] = [
+    "ar", "arc", "ckb", "dv", "fa", "he", "ps", "sd", "ug", "ur", "yi",
+];
+
+/// `rtl` for a language written right to left, else `ltr`: the `dir` of its pages.
+pub fn direction(code: &str) -> &'static str {
+    let primary = code.split(['-', '_']).next().unwrap_or(code);
+    if RIGHT_TO_LEFT
+        .iter()
+        .any(|rtl| rtl.eq_ignore_ascii_case(primary))
+    {
+        "rtl"
+    } else {
+        "ltr"
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
@@ -166,6 +184,10 @@ struct RawField {
     of: Option<String>,
     #[serde(default)]
     taxonomy: Option<String>,
+    #[serde(default)]
+    label: Option<Localized>,
+    #[serde(default)]
+    show: Option<serde_yaml::Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -230,6 +252,35 @@ pub struct Field {
     pub name: String,
     pub kind: FieldType,
     pub required: bool,
+    /// What the facts box calls the field, per language (`label: {zh: 作者, en: Author}`); its
+    /// name when not given.
+    pub label: Option<Localized>,
+    /// Whether the facts box shows the field (`show: true | false | always`).
+    pub show: Show,
+}
+
+/// When a page's facts box shows a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Show {
+    /// When the page gives it a value (`show: true`, the default).
+    #[default]
+    WhenSet,
+    /// Never (`show: false`): the field is for lists, search or templates only.
+    Never,
+    /// Always (`show: always`): "not stated" when the page gives it no value.
+    Always,
+}
+
+impl Field {
+    /// The field's label in `lang`, else in `fallback`, else its name.
+    pub fn label(&self, lang: &str, fallback: &str) -> String {
+        match &self.label {
+            Some(label) if !label.get(lang, fallback).is_empty() => {
+                label.get(lang, fallback).to_string()
+            }
+            _ => self.name.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -244,6 +295,8 @@ struct RawTaxonomy {
     from: Option<String>,
     #[serde(default)]
     paginate: Option<usize>,
+    #[serde(default)]
+    nav: Option<bool>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -265,6 +318,9 @@ pub struct Taxonomy {
     /// A date field the terms are derived from (the year), instead of a field of their own.
     pub from: Option<String>,
     pub paginate: Option<usize>,
+    /// Whether the header navigation has a menu of its terms (`nav: true`); by default closed
+    /// taxonomies do and open ones do not.
+    pub nav: bool,
 }
 
 impl Config {
@@ -407,6 +463,7 @@ pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
                 terms: t.terms,
                 from: t.from,
                 paginate: t.paginate,
+                nav: t.nav.unwrap_or(t.closed),
             }),
             Err(d) => diagnostics.push(d),
         }
@@ -430,11 +487,26 @@ pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
                     continue;
                 }
             };
+            let show = match show(raw_field.show.as_ref()) {
+                Ok(show) => show,
+                Err(written) => {
+                    diagnostics.push(
+                        located(
+                            format!("in `{name}`: `show: {written}` is neither true, false nor always"),
+                            &name,
+                        )
+                        .with_hint("`show: false` hides the field from the facts box, `show: always` shows it even without a value"),
+                    );
+                    continue;
+                }
+            };
             match field_type(&raw_field, &taxonomies) {
                 Ok(kind) => fields.push(Field {
                     name,
                     kind,
                     required: raw_field.required,
+                    label: raw_field.label,
+                    show,
                 }),
                 Err((message, hint)) => {
                     diagnostics.push(located(message, &name).with_hint(hint));
@@ -448,6 +520,8 @@ pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
                     name: "title".into(),
                     kind: FieldType::String,
                     required: true,
+                    label: None,
+                    show: Show::WhenSet,
                 },
             );
         }
@@ -588,6 +662,17 @@ pub fn check_base_url(url: &str) -> Result<(), String> {
         return Err(format!("\"{shown}\" has a port that is not a number"));
     }
     Ok(())
+}
+
+/// `show:` of a field, or what was written instead of true, false or always.
+fn show(value: Option<&serde_yaml::Value>) -> Result<Show, String> {
+    use serde_yaml::Value;
+    match value {
+        None | Some(Value::Bool(true)) => Ok(Show::WhenSet),
+        Some(Value::Bool(false)) => Ok(Show::Never),
+        Some(Value::String(s)) if s == "always" => Ok(Show::Always),
+        Some(other) => Err(yaml_key(other)),
+    }
 }
 
 fn join_codes(languages: &[Language]) -> String {
@@ -807,6 +892,37 @@ mod tests {
             "HTTPS//example.org",
         ] {
             assert!(check_base_url(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_field_has_a_label_per_language_and_show_is_true_false_or_always() {
+        let text = format!(
+            "{MINIMAL}collections:\n  posts:\n    folder: posts\n    title: P\n    fields:\n      author: {{ type: list, label: {{ en: Author, fr: Auteur }} }}\n      note: {{ type: string, show: false }}\n      topic: {{ type: string, show: always }}\n"
+        );
+        let config = parse(&text).unwrap();
+        let field = |name: &str| config.collections[0].field(name).unwrap().clone();
+        assert_eq!(field("author").label("fr", "en"), "Auteur");
+        assert_eq!(field("author").label("de", "en"), "Author");
+        assert_eq!(field("note").label("fr", "en"), "note");
+        assert_eq!(field("author").show, Show::WhenSet);
+        assert_eq!(field("note").show, Show::Never);
+        assert_eq!(field("topic").show, Show::Always);
+        let errors = parse(&text.replace("show: always", "show: sometimes")).unwrap_err();
+        assert_eq!(
+            errors[0].message,
+            "in `topic`: `show: sometimes` is neither true, false nor always"
+        );
+        assert_eq!(errors[0].line, 13);
+    }
+
+    #[test]
+    fn arabic_and_hebrew_are_written_right_to_left() {
+        for code in ["ar", "ar-EG", "he", "fa", "ur"] {
+            assert_eq!(direction(code), "rtl", "{code}");
+        }
+        for code in ["en", "zh", "fr", "zh-Hant", "arn"] {
+            assert_eq!(direction(code), "ltr", "{code}");
         }
     }
 

@@ -151,7 +151,10 @@ pub fn render_cached(
         };
     }
     let (sources, assets, mut diagnostics) = content::load_cached(&options.root, &config, cache);
-    let theme = theme::load(&options.root, &config.theme);
+    let theme = theme::load(&options.root, &config.theme).map(|mut theme| {
+        diagnostics.extend(theme::complete_strings(&mut theme, &config));
+        theme
+    });
     // The manifest lists each page's file as it was read, whatever happens to it meanwhile.
     let read: Vec<(String, String)> = if options.serve_mode {
         Vec::new()

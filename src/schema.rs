@@ -1,7 +1,7 @@
 //! Validate: check each page's front matter against the fields its collection declares in
 //! `site.yaml`, producing typed values and every diagnostic at once.
 
-use crate::config::{Config, Field, FieldType, yaml_key};
+use crate::config::{Config, Field, FieldType, Show, yaml_key};
 use crate::content::SourcePage;
 use crate::diagnostics::Diagnostic;
 use crate::slug::clean_text;
@@ -164,16 +164,22 @@ pub fn standalone_fields() -> Vec<Field> {
             name: "title".into(),
             kind: FieldType::String,
             required: true,
+            label: None,
+            show: Show::WhenSet,
         },
         Field {
             name: "summary".into(),
             kind: FieldType::Text,
             required: false,
+            label: None,
+            show: Show::WhenSet,
         },
         Field {
             name: "date".into(),
             kind: FieldType::Date,
             required: false,
+            label: None,
+            show: Show::WhenSet,
         },
     ]
 }

@@ -2,8 +2,9 @@
 //! for `default`, from the copy built into casebook. A site's own `templates/` and `static/`
 //! override the theme's files of the same name.
 
+use crate::config::Config;
 use crate::diagnostics::Diagnostic;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 mod embedded {
@@ -25,8 +26,9 @@ pub struct Theme {
     pub templates: BTreeMap<String, ThemeFile>,
     /// Output path (`style.css`) -> file.
     pub static_files: BTreeMap<String, ThemeFile>,
-    /// Language -> key -> interface string.
-    pub strings: BTreeMap<String, BTreeMap<String, String>>,
+    /// Language -> key -> interface string: the theme's `strings.yaml`, with the site's own
+    /// `strings.yaml` (beside `site.yaml`) over it key by key.
+    pub strings: Strings,
 }
 
 /// A theme is a name, never a path: the name of a folder directly under `themes/`. Why `name` is
@@ -45,6 +47,41 @@ pub fn check_name(name: &str) -> Result<(), String> {
         Ok(())
     }
 }
+
+/// The interface strings of a theme, and of a site beside its `site.yaml`.
+pub const STRINGS_FILE: &str = "strings.yaml";
+
+/// Language -> key -> string, from a `strings.yaml`.
+fn parse_strings(file: &ThemeFile) -> Result<Strings, Vec<Diagnostic>> {
+    let text = String::from_utf8_lossy(&file.bytes);
+    if text.trim().is_empty() {
+        return Ok(Strings::new());
+    }
+    let limit = crate::content::front_matter::MAX_NESTING;
+    if let Some((line, column)) = crate::content::front_matter::too_deep(&text, limit) {
+        return Err(vec![
+            Diagnostic::error(
+                &file.display,
+                format!("brackets nest more than {limit} levels deep"),
+            )
+            .at(&text, line, column),
+        ]);
+    }
+    serde_yaml::from_str(&text).map_err(|e| {
+        let d = Diagnostic::error(
+            &file.display,
+            format!("invalid strings: {}", crate::config::clean_yaml_message(&e)),
+        )
+        .with_hint("write each language as a mapping of keys to texts: `en: { search: Search }`");
+        vec![match e.location() {
+            Some(l) => d.at(&text, l.line(), l.column()),
+            None => d,
+        }]
+    })
+}
+
+/// Language -> key -> interface string.
+pub type Strings = BTreeMap<String, BTreeMap<String, String>>;
 
 pub fn load(root: &Path, name: &str) -> Result<Theme, Vec<Diagnostic>> {
     if let Err(why) = check_name(name) {
@@ -80,28 +117,18 @@ pub fn load(root: &Path, name: &str) -> Result<Theme, Vec<Diagnostic>> {
             theme.templates.insert(name.to_string(), file);
         } else if let Some(name) = path.strip_prefix("static/") {
             theme.static_files.insert(name.to_string(), file);
-        } else if path == "strings.yaml" {
-            let text = String::from_utf8_lossy(&file.bytes);
-            let limit = crate::content::front_matter::MAX_NESTING;
-            if let Some((line, column)) = crate::content::front_matter::too_deep(&text, limit) {
-                return Err(vec![
-                    Diagnostic::error(
-                        &file.display,
-                        format!("brackets nest more than {limit} levels deep"),
-                    )
-                    .at(&text, line, column),
-                ]);
-            }
-            theme.strings = serde_yaml::from_str(&text).map_err(|e| {
-                let d = Diagnostic::error(
-                    &file.display,
-                    format!("invalid strings: {}", crate::config::clean_yaml_message(&e)),
-                );
-                vec![match e.location() {
-                    Some(l) => d.at(&text, l.line(), l.column()),
-                    None => d,
-                }]
-            })?;
+        } else if path == STRINGS_FILE {
+            theme.strings = parse_strings(&file)?;
+        }
+    }
+    // The site's own strings override the theme's, key by key and language by language.
+    let own = root.join(STRINGS_FILE);
+    if own.is_file() {
+        let display = STRINGS_FILE.to_string();
+        let bytes = std::fs::read(&own)
+            .map_err(|e| vec![Diagnostic::error(&display, format!("cannot read: {e}"))])?;
+        for (lang, strings) in parse_strings(&ThemeFile { display, bytes })? {
+            theme.strings.entry(lang).or_default().extend(strings);
         }
     }
     // The site's own folders override the theme.
@@ -117,6 +144,65 @@ pub fn load(root: &Path, name: &str) -> Result<Theme, Vec<Diagnostic>> {
         }
     }
     Ok(theme)
+}
+
+/// Gives every language of the site every interface string: a key a language lacks takes the
+/// default language's text (else English's, else any language's). One warning lists what each
+/// language lacked, at the site's `strings.yaml`, where they belong.
+pub fn complete_strings(theme: &mut Theme, config: &Config) -> Option<Diagnostic> {
+    let keys: BTreeSet<String> = theme
+        .strings
+        .values()
+        .flat_map(|s| s.keys().cloned())
+        .collect();
+    let mut order: Vec<String> = vec![config.default_language.clone(), "en".into()];
+    order.extend(theme.strings.keys().cloned());
+    let fallback = (order.iter())
+        .find(|l| theme.strings.contains_key(*l))
+        .cloned()
+        .unwrap_or_default();
+    let mut lacking = Vec::new();
+    let mut filled: Vec<(String, BTreeMap<String, String>)> = Vec::new();
+    for language in &config.languages {
+        let own = theme.strings.get(&language.code);
+        let mut strings = own.cloned().unwrap_or_default();
+        let mut missing = Vec::new();
+        for key in &keys {
+            if strings.contains_key(key) {
+                continue;
+            }
+            let text = (order.iter())
+                .filter_map(|l| theme.strings.get(l)?.get(key))
+                .next();
+            strings.insert(key.clone(), text.cloned().unwrap_or_default());
+            missing.push(key.as_str());
+        }
+        if missing.is_empty() {
+            continue;
+        }
+        lacking.push(if own.is_none() {
+            format!("{} has none (all {} keys)", language.code, keys.len())
+        } else {
+            format!("{} lacks {}", language.code, missing.join(", "))
+        });
+        filled.push((language.code.clone(), strings));
+    }
+    theme.strings.extend(filled);
+    if lacking.is_empty() {
+        return None;
+    }
+    Some(
+        Diagnostic::warning(
+            STRINGS_FILE,
+            format!(
+                "interface strings: {}; they are shown in {fallback}",
+                lacking.join("; ")
+            ),
+        )
+        .with_hint(format!(
+            "write them in {STRINGS_FILE} beside site.yaml, in the shape of the theme's: the language's code, and the keys under it"
+        )),
+    )
 }
 
 fn read_tree(

@@ -479,3 +479,377 @@ fn a_link_to_the_top_of_a_page_lands() {
     );
     site.build_ok();
 }
+
+#[test]
+fn the_facts_box_shows_every_declared_field_with_its_label_in_declared_order() {
+    let site = Fixture::copy("blog");
+    site.build_ok();
+    let post = site.page("posts/retail-pilot");
+    // `customer` has no label: its name; `reviewer` has `show: false`.
+    assert_eq!(
+        post.texts(".facts dt"),
+        [
+            "Published",
+            "Author",
+            "customer",
+            "Industry",
+            "Website",
+            "Tags"
+        ]
+    );
+    assert_eq!(post.texts(".facts time"), ["12 March 2024"]);
+    assert_eq!(post.attrs(".facts time", "datetime"), ["2024-03-12"]);
+    assert_eq!(
+        post.texts(".facts .list li"),
+        ["Ada Lovelace", "Grace Hopper"]
+    );
+    assert_eq!(post.texts(".facts dd")[2], "Northwind Stores");
+    assert_eq!(
+        post.attrs(".facts a.url", "href"),
+        ["https://northwind.example.com/"]
+    );
+    assert!(!post.html.html().contains("Charles Babbage"));
+    // Terms link to their term pages, which exist.
+    let terms = post.attrs(".facts dd a:not(.url)", "href");
+    assert_eq!(
+        terms,
+        [
+            "../../industry/retail/",
+            "../../tags/inventory/",
+            "../../tags/pilots/"
+        ]
+    );
+    for href in &terms {
+        let term = href.trim_start_matches("../");
+        assert!(
+            site.public().join(term).join("index.html").is_file(),
+            "{term}"
+        );
+    }
+
+    // Labels and dates in the reader's language; a field without a value is left out.
+    let zh = site.page("zh/posts/retail-pilot");
+    assert_eq!(zh.texts(".facts dt"), ["发布日期", "作者", "行业"]);
+    assert_eq!(zh.texts(".facts time"), ["2024年3月12日"]);
+    assert_eq!(
+        zh.attrs(".facts dd a", "href"),
+        ["../../../zh/industry/零售/"]
+    );
+
+    // A page with no field to show has no facts box at all.
+    assert_eq!(site.page("docs/setup").count(".facts"), 0);
+}
+
+#[test]
+fn a_site_strings_file_overrides_the_theme_strings_key_by_key() {
+    let site = Fixture::copy("basic");
+    site.write(
+        "strings.yaml",
+        "zh:\n  search_label: 站内搜索\nen:\n  home: Start\n",
+    );
+    site.build_ok();
+    let zh = site.page("practices/cold-chain");
+    let en = site.page("en/practices/cold-chain");
+    assert_eq!(zh.texts("label[for=search-input]"), ["站内搜索"]);
+    assert_eq!(
+        zh.texts(".breadcrumb li a")[0],
+        "首页",
+        "the theme's, not overridden"
+    );
+    assert_eq!(en.texts(".breadcrumb li a")[0], "Start");
+    assert_eq!(en.texts("label[for=search-input]"), ["Search this site"]);
+
+    site.write("strings.yaml", "en: [home]\n");
+    let report = site.build();
+    let errors: Vec<_> = report.diagnostics.iter().filter(|d| d.is_error()).collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(
+        (errors[0].file.as_str(), errors[0].line),
+        ("strings.yaml", 1)
+    );
+}
+
+#[test]
+fn a_site_of_another_subject_shows_none_of_the_example_casebook_wording() {
+    let site = Fixture::copy("blog");
+    site.build_ok();
+    let texts = site.built_texts(&[".html", ".xml"]);
+    assert!(texts.len() > 20, "{}", texts.len());
+    for (path, text) in &texts {
+        let lower = text.to_lowercase();
+        for word in [
+            "practice",
+            "aspect",
+            "not stated",
+            "做法",
+            "方面",
+            "原文",
+            "五个",
+            "典型",
+            "汇编",
+            "compiled from",
+        ] {
+            assert!(!lower.contains(word), "{path} says {word:?}");
+        }
+    }
+    // The theme's own generic words are there instead.
+    let home = site.page("");
+    assert_eq!(home.texts(".section-more"), ["See all"]);
+    assert_eq!(
+        home.attrs("#search-input", "placeholder"),
+        ["Search this site…"]
+    );
+    assert_eq!(home.count(".footer-note"), 0);
+}
+
+#[test]
+fn a_third_and_a_right_to_left_language_use_the_default_language_strings_with_one_warning() {
+    let site = Fixture::copy("blog");
+    site.replace(
+        "site.yaml",
+        "  - code: zh\n    name: 中文\n",
+        "  - code: zh\n    name: 中文\n  - code: fr\n    name: Français\n  - code: ar\n    name: العربية\n",
+    )
+    .replace(
+        "site.yaml",
+        "title: { en: Case studies, zh: 案例研究 }",
+        "title: { en: Case studies, zh: 案例研究, ar: دراسات حالة }",
+    )
+    .write(
+        "content/posts/retail-pilot.ar.md",
+        "---\ntitle: تجربة سلسلة متاجر\ndate: 2024-03-12\nindustry: تجزئة\n---\nعدّوا الرفوف كل صباح.\n",
+    )
+    .write(
+        "content/posts/retail-pilot.fr.md",
+        "---\ntitle: L'essai d'une chaîne de magasins\ndate: 2024-03-12\n---\nIls ont compté les rayons.\n",
+    )
+    .write("strings.yaml", "fr:\n  home: Accueil\n");
+    let report = site.build_ok();
+    let warnings: Vec<&str> = report
+        .diagnostics
+        .iter()
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    let warning = warnings[0];
+    assert!(
+        warning.contains("fr lacks ") && warning.contains("skip_to_content"),
+        "{warning}"
+    );
+    assert!(!warning.contains(" home,"), "fr has its home: {warning}");
+    assert!(warning.contains("ar has none"), "{warning}");
+    assert!(warning.ends_with("they are shown in en"), "{warning}");
+
+    let ar = site.page("ar/posts/retail-pilot");
+    assert_eq!(ar.attrs("html", "dir"), ["rtl"]);
+    assert_eq!(ar.attrs("html", "lang"), ["ar"]);
+    assert_eq!(ar.texts(".skip-link"), ["Skip to content"]);
+    assert_eq!(ar.texts(".breadcrumb li a"), ["Home", "دراسات حالة"]);
+    let fr = site.page("fr/posts/retail-pilot");
+    assert!(fr.attrs("html", "dir").is_empty());
+    assert_eq!(fr.texts(".breadcrumb li a"), ["Accueil", "Case studies"]);
+    // The site's title and description have no French: the default language's.
+    assert_eq!(fr.texts(".site-name"), ["Field Notes"]);
+    assert!(
+        site.page("posts/retail-pilot")
+            .attrs("html", "dir")
+            .is_empty()
+    );
+    for lang in ["fr", "ar"] {
+        let home = site.page(lang);
+        assert_eq!(home.attrs("html", "lang"), [lang]);
+        assert!(home.attrs("a[hreflang]", "hreflang").len() >= 3);
+    }
+}
+
+#[test]
+fn a_taxonomy_with_nav_true_is_a_menu_of_the_header_and_nav_false_takes_one_out() {
+    let site = Fixture::copy("blog");
+    site.build_ok();
+    assert_eq!(site.page("").count(".site-nav details"), 0, "open: no menu");
+    site.replace(
+        "site.yaml",
+        "    title: { en: Industries, zh: 行业 }\n",
+        "    title: { en: Industries, zh: 行业 }\n    nav: true\n",
+    );
+    site.build_ok();
+    for (path, root) in [("", "./"), ("posts/retail-pilot", "../../")] {
+        let page = site.page(path);
+        assert_eq!(page.texts(".site-nav summary"), ["Industries"]);
+        let links = page.attrs(".site-nav details a", "href");
+        assert_eq!(
+            links,
+            [
+                format!("{root}industry/food/"),
+                format!("{root}industry/retail/"),
+                format!("{root}industry/"),
+            ]
+        );
+        for link in &links {
+            let target = link.strip_prefix(root).unwrap();
+            assert!(site.public().join(target).join("index.html").is_file());
+        }
+    }
+
+    // A closed taxonomy is a menu unless it says `nav: false`.
+    let basic = Fixture::copy("basic");
+    basic.build_ok();
+    assert_eq!(basic.page("").texts(".site-nav summary"), ["方面"]);
+    basic.replace(
+        "site.yaml",
+        "    closed: true\n",
+        "    closed: true\n    nav: false\n",
+    );
+    basic.build_ok();
+    assert_eq!(basic.page("").count(".site-nav details"), 0);
+}
+
+#[test]
+fn every_term_page_is_linked_from_the_pages_that_carry_the_term() {
+    let site = Fixture::copy("blog");
+    site.build_ok();
+    let mut linked = std::collections::BTreeSet::new();
+    for (path, text) in site.built_texts(&["index.html"]) {
+        if !path.contains("posts/") || path.contains("posts/index.html") {
+            continue;
+        }
+        let page = common::Page {
+            html: scraper::Html::parse_document(&text),
+        };
+        for href in page.attrs("main a[href]", "href") {
+            if let common::Link::File { path: target, .. } =
+                common::resolve_link(&path, &href, "https://example.org/notes/")
+            {
+                linked.insert(target);
+            }
+        }
+    }
+    let terms: Vec<String> = site
+        .built_texts(&["index.html"])
+        .into_iter()
+        .map(|(path, _)| path)
+        .filter(|path| {
+            let parts: Vec<&str> = path.trim_start_matches("zh/").split('/').collect();
+            parts.len() == 3 && ["industry", "tags"].contains(&parts[0])
+        })
+        .collect();
+    assert_eq!(terms.len(), 5, "{terms:?}");
+    for term in &terms {
+        assert!(
+            linked.contains(term),
+            "{term} is linked from no page: {linked:?}"
+        );
+    }
+}
+
+#[test]
+fn each_dated_collection_has_its_feed_and_the_site_feed_merges_them() {
+    let site = Fixture::copy("blog");
+    // Documentation first: the site's feed is not taken from the first collection.
+    let yaml = std::fs::read_to_string(site.root().join("site.yaml")).unwrap();
+    let (head, rest) = yaml.split_once("  posts:\n").unwrap();
+    let (posts, docs) = rest.split_once("  docs:\n").unwrap();
+    let (docs, tail) = docs.split_once("taxonomies:\n").unwrap();
+    site.write(
+        "site.yaml",
+        &format!("{head}  docs:\n{docs}  posts:\n{posts}taxonomies:\n{tail}"),
+    );
+    // A second dated collection, with one page newer than every post.
+    site.replace(
+        "site.yaml",
+        "taxonomies:\n",
+        "  news:\n    folder: news\n    title: { en: News, zh: 新闻 }\n    fields:\n      date: { type: date, required: true }\ntaxonomies:\n",
+    )
+    .write(
+        "content/news/meeting.en.md",
+        "---\ntitle: The spring meeting\ndate: 2024-04-01\n---\nWe met.\n",
+    );
+    site.build_ok();
+
+    let feed = |path: &str| common::atom(&site.read(path));
+    let titles = |f: &common::AtomFeed| {
+        f.entries
+            .iter()
+            .map(|e| e.title.clone())
+            .collect::<Vec<_>>()
+    };
+    let posts = feed("posts/atom.xml");
+    assert_eq!(posts.id, "https://example.org/notes/posts/atom.xml");
+    assert_eq!(
+        titles(&posts),
+        ["A retail chain's pilot", "A bakery's first year"]
+    );
+    assert_eq!(posts.updated, "2024-03-12T00:00:00Z");
+    assert_eq!(posts.entries[1].updated, "2023-11-02T00:00:00Z");
+    assert_eq!(titles(&feed("news/atom.xml")), ["The spring meeting"]);
+    assert_eq!(titles(&feed("zh/posts/atom.xml")), ["一家零售连锁的试点"]);
+    // No feed for documentation, whose pages have no dates, in any language.
+    assert!(!site.public().join("docs/atom.xml").exists());
+    assert!(!site.public().join("zh/docs/atom.xml").exists());
+    // Nor for a language without news.
+    assert!(!site.public().join("zh/news/atom.xml").exists());
+
+    let all = feed("atom.xml");
+    assert_eq!(all.id, "https://example.org/notes/atom.xml");
+    assert_eq!(all.title, "Field Notes");
+    assert_eq!(all.updated, "2024-04-01T00:00:00Z");
+    assert_eq!(
+        titles(&all),
+        [
+            "The spring meeting",
+            "A retail chain's pilot",
+            "A bakery's first year"
+        ]
+    );
+    assert_eq!(
+        all.entries[0].link,
+        "https://example.org/notes/news/meeting/"
+    );
+    assert_eq!(titles(&feed("zh/atom.xml")), ["一家零售连锁的试点"]);
+
+    // Every feed written is valid Atom, and its dates are the pages' own.
+    for (path, text) in site.built_texts(&["atom.xml"]) {
+        let parsed = common::atom(&text);
+        for date in
+            std::iter::once(&parsed.updated).chain(parsed.entries.iter().map(|e| &e.updated))
+        {
+            assert!(!date.starts_with("1970"), "{path}: {date}");
+        }
+    }
+    // The collection's list links its feed; a list without one links none.
+    let list = site.page("posts");
+    assert!(
+        list.attrs("link[type='application/atom+xml']", "href")
+            .contains(&"../posts/atom.xml".to_string())
+    );
+    assert_eq!(
+        site.page("docs")
+            .attrs("link[type='application/atom+xml']", "href"),
+        ["../atom.xml"]
+    );
+}
+
+#[test]
+fn a_site_whose_pages_have_no_dates_has_no_feed_and_links_none() {
+    let site = Fixture::copy("blog");
+    site.replace(
+        "site.yaml",
+        "      date: { type: date, required: true, label: { en: Published, zh: 发布日期 } }\n",
+        "",
+    );
+    for post in ["retail-pilot.en", "retail-pilot.zh", "bakery.en"] {
+        let path = format!("content/posts/{post}.md");
+        let text = std::fs::read_to_string(site.root().join(&path)).unwrap();
+        let kept: Vec<&str> = text.lines().filter(|l| !l.starts_with("date:")).collect();
+        site.write(&path, &(kept.join("\n") + "\n"));
+    }
+    site.build_ok();
+    assert!(
+        site.built_texts(&[".xml"])
+            .iter()
+            .all(|(p, _)| p == "sitemap.xml")
+    );
+    let home = site.page("");
+    assert_eq!(home.count("link[type='application/atom+xml']"), 0);
+    assert_eq!(home.count("a[type='application/atom+xml']"), 0);
+}

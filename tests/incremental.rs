@@ -173,6 +173,19 @@ fn a_cached_rebuild_equals_a_fresh_build_after_each_edit() {
             }),
         ),
         (
+            "a new strings.yaml",
+            Box::new(|| {
+                site.write(
+                    "strings.yaml",
+                    "zh:\n  home: 首页（测试）\nen:\n  home: Start\n",
+                );
+            }),
+        ),
+        (
+            "a string in strings.yaml",
+            replace(&site, "strings.yaml", "home: Start", "home: Begin"),
+        ),
+        (
             "a template",
             Box::new(|| {
                 site.write(

@@ -323,6 +323,50 @@ fn shards_hold_the_terms_that_hash_to_them() {
 }
 
 #[test]
+fn every_taxonomy_is_a_facet_of_the_search_page() {
+    let site = Fixture::copy("blog");
+    site.build_ok();
+    let meta = index_file(&site, "meta");
+    let facets: Vec<&str> = (meta["f"].as_array().unwrap().iter())
+        .map(|f| f["k"].as_str().unwrap())
+        .collect();
+    assert_eq!(facets, ["industry", "tags"]);
+    let industry = index_file(&site, "f/0");
+    assert_eq!(industry["k"], serde_json::json!(["Food", "Retail", "零售"]));
+    for lang in ["", "zh/"] {
+        assert_eq!(
+            site.page(&format!("{lang}search")).count("#search-facets"),
+            1
+        );
+    }
+}
+
+#[test]
+fn a_facet_is_titled_in_every_language_also_without_a_title_of_its_own() {
+    let site = Fixture::copy("blog");
+    site.replace(
+        "site.yaml",
+        "  - code: zh\n    name: 中文\n",
+        "  - code: zh\n    name: 中文\n  - code: ar\n    name: العربية\n",
+    )
+    .replace(
+        "site.yaml",
+        "    title: { en: Tags, zh: 标签 }",
+        "    title: Keywords",
+    );
+    site.build_ok();
+    let meta = index_file(&site, "meta");
+    assert_eq!(
+        meta["f"][0]["t"],
+        serde_json::json!({"en": "Industries", "zh": "行业", "ar": "Industries"})
+    );
+    assert_eq!(
+        meta["f"][1]["t"],
+        serde_json::json!({"en": "Keywords", "zh": "Keywords", "ar": "Keywords"})
+    );
+}
+
+#[test]
 fn the_search_page_exists_in_every_language() {
     let site = Fixture::copy("search");
     site.build_ok();

@@ -573,6 +573,10 @@ fn after_any_edits_the_served_site_equals_a_fresh_build() {
     events.wait_for("ok");
     events.wait_for_reload_of("practices/cold-chain/index.html");
 
+    // The site's own strings: every page shows them.
+    fixture.write("strings.yaml", "zh:\n  home: 起始页\n");
+    events.wait_for_reload_of("about/index.html");
+
     // Every edit above was seen before its event arrived; should the kernel have split a burst
     // after all, the rebuild still pending brings one more reload.
     while let Some(difference) = difference_from_a_fresh_build(&server, &fixture) {

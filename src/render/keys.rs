@@ -56,6 +56,7 @@ impl CacheKeys {
                 .iter()
                 .map(|(n, f)| (n, &f.bytes))
                 .collect::<Vec<_>>(),
+            // The theme's strings with the site's `strings.yaml` over them.
             &theme.strings,
             format!("{:?}", site.config),
             views.options.serve_mode,

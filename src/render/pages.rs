@@ -49,6 +49,14 @@ impl<'a> Views<'a> {
                 home.insert_value("latest", latest.into());
                 let aspects = self.main_terms_with_pages(&l, 5, |id| self.summary_value(id));
                 home.insert_value("aspects", aspects.into());
+                let main = self.site.main_taxonomy().map(|m| {
+                    json!({
+                        "key": self.config.taxonomies[m].key,
+                        "title": self.config.taxonomies[m].title.get(&l, self.default_lang()),
+                        "path": self.taxonomy_path(m, &l),
+                    })
+                });
+                home.insert("main_taxonomy", &main);
                 let collections = self.site_values[&l].get_from_path("collections").cloned();
                 home.insert_value("collections", collections.unwrap_or_else(TeraValue::none));
                 if let Some(intro) = &intro_view {
@@ -251,47 +259,85 @@ impl<'a> Views<'a> {
             );
         }
 
-        // Feed.
-        let feed_path = format!("{prefix}atom.xml");
-        let (l, path, home_path) = (owned_lang, feed_path.clone(), prefix.clone());
-        jobs.push(
-            Job::new(feed_path, "atom.xml", move || {
-                let ids: Vec<PageId> = main_collection
-                    .map(|c| self.site.collection_pages(c, &l))
-                    .unwrap_or_default();
-                let updated = ids
-                    .iter()
-                    .filter_map(|&id| self.site.pages[id].date)
-                    .max()
-                    .map(|d| d.to_string());
-                // Read away from the site: an entry's links and images are absolute.
-                let base_url = &self.config.base_url;
-                let pages: Vec<Json> = (ids.iter().take(50))
-                    .map(|&id| {
-                        let mut page = self.page_full(id);
-                        if let Some(content) = page["content"].as_str() {
-                            let path = &self.site.pages[id].path;
-                            page["content"] = json!(absolute_urls(content, path, base_url));
-                        }
-                        page
-                    })
-                    .collect();
-                let mut feed =
-                    self.base_context(&l, &home_path, self.alternates_everywhere(&l, ""));
-                feed.insert(
-                    "feed",
-                    &json!({
-                        "title": self.config.title.get(&l, self.default_lang()),
-                        "permalink": self.permalink(&path),
-                        "updated": updated.unwrap_or_else(|| "1970-01-01".into()),
-                        "pages": pages,
-                    }),
-                );
-                feed
-            })
-            // Its pages show their translations too: every language.
-            .with(Inputs::Language(lang.to_string())),
-        );
+        // Feeds: one per dated collection, at its path, and the site's, merging them.
+        let mut merged: Vec<PageId> = Vec::new();
+        for c in 0..self.config.collections.len() {
+            let ids = self.dated_pages(c, lang);
+            if ids.is_empty() {
+                continue;
+            }
+            merged.extend(&ids);
+            let title = format!(
+                "{} · {}",
+                self.config.collections[c]
+                    .title
+                    .get(lang, self.default_lang()),
+                self.config.title.get(lang, self.default_lang())
+            );
+            let path = format!("{}atom.xml", self.collection_path(c, lang));
+            let home = self.collection_path(c, lang);
+            jobs.push(self.feed_job(lang, path, title, home, ids));
+        }
+        if !merged.is_empty() {
+            self.site.sort_newest_first(&mut merged);
+            let title = self.config.title.get(lang, self.default_lang()).to_string();
+            jobs.push(self.feed_job(lang, format!("{prefix}atom.xml"), title, prefix, merged));
+        }
+    }
+
+    /// The pages of collection `c` in `lang` that have a date, newest first: a feed's entries.
+    /// None when the collection's pages have no dates.
+    pub(super) fn dated_pages(&self, c: usize, lang: &str) -> Vec<PageId> {
+        let mut ids = self.site.collection_pages(c, lang);
+        ids.retain(|&id| self.site.pages[id].date.is_some());
+        ids
+    }
+
+    /// The Atom feed at `path` of the pages `ids` (dated, newest first; the 50 newest are its
+    /// entries), whose web page is at `home`.
+    fn feed_job<'s>(
+        &'s self,
+        lang: &str,
+        path: String,
+        title: String,
+        home: String,
+        ids: Vec<PageId>,
+    ) -> Job<'s> {
+        let l = lang.to_string();
+        let output = path.clone();
+        Job::new(output, "atom.xml", move || {
+            let updated = (ids.iter())
+                .filter_map(|&id| self.site.pages[id].date)
+                .max()
+                .map(|d| d.to_string());
+            // Read away from the site: an entry's links and images are absolute.
+            let base_url = &self.config.base_url;
+            let pages: Vec<Json> = (ids.iter().take(50))
+                .map(|&id| {
+                    let mut page = self.page_full(id);
+                    if let Some(content) = page["content"].as_str() {
+                        let path = &self.site.pages[id].path;
+                        page["content"] = json!(absolute_urls(content, path, base_url));
+                    }
+                    page
+                })
+                .collect();
+            let prefix = self.config.language_prefix(&l);
+            let mut feed = self.base_context(&l, &prefix, self.alternates_everywhere(&l, ""));
+            feed.insert(
+                "feed",
+                &json!({
+                    "title": title,
+                    "permalink": self.permalink(&path),
+                    "home": self.permalink(&home),
+                    "updated": updated,
+                    "pages": pages,
+                }),
+            );
+            feed
+        })
+        // Its pages show their translations too: every language.
+        .with(Inputs::Language(lang.to_string()))
     }
 
     pub(super) fn site_jobs<'s>(&'s self, jobs: &mut Vec<Job<'s>>) {

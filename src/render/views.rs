@@ -1,7 +1,7 @@
 //! Template values made from the site model: the site, pages, summaries, fields, alternates.
 
 use super::{RenderOptions, local_date, number_view, root_of};
-use crate::config::Config;
+use crate::config::{Config, FieldType, Show};
 use crate::schema::Value;
 use crate::site::{Page, PageId, Site};
 use crate::theme::Theme;
@@ -11,6 +11,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use tera::{Context, Value as TeraValue};
+
+/// How many terms the navigation menu of an open taxonomy shows, the most used first.
+const NAV_OPEN_TERMS: usize = 12;
 
 /// `view` (a map) with `key` set to `value`.
 pub(super) fn with_entry(view: TeraValue, key: &'static str, value: TeraValue) -> TeraValue {
@@ -149,6 +152,7 @@ impl<'a> Views<'a> {
     pub(super) fn base_context(&self, lang: &str, path: &str, alternates: Json) -> Context {
         let mut context = Context::new();
         context.insert("lang", lang);
+        context.insert("dir", crate::config::direction(lang));
         context.insert("root", &root_of(path));
         context.insert("path", path);
         context.insert("permalink", &self.permalink(path));
@@ -175,20 +179,27 @@ impl<'a> Views<'a> {
             .config
             .languages
             .iter()
-            .map(|l| json!({"code": l.code, "name": l.name, "path": self.config.language_prefix(&l.code)}))
+            .map(|l| json!({"code": l.code, "name": l.name, "dir": crate::config::direction(&l.code), "path": self.config.language_prefix(&l.code)}))
             .collect();
         let nav: Vec<Json> = self
             .config
             .taxonomies
             .iter()
             .enumerate()
-            .filter(|(_, t)| t.closed)
+            .filter(|(_, t)| t.nav)
             .map(|(i, t)| {
+                let mut terms = self.term_list(i, lang);
+                if !t.closed {
+                    // An open taxonomy's menu: its most used terms; "view all" lists the rest.
+                    terms.sort_by_key(|term| std::cmp::Reverse(term["count"].as_u64()));
+                    terms.truncate(NAV_OPEN_TERMS);
+                }
                 json!({
                     "key": t.key,
                     "title": t.title.get(lang, fallback),
                     "path": self.taxonomy_path(i, lang),
-                    "terms": self.term_list(i, lang),
+                    "closed": t.closed,
+                    "terms": terms,
                 })
             })
             .collect();
@@ -198,14 +209,21 @@ impl<'a> Views<'a> {
             .iter()
             .enumerate()
             .map(|(i, c)| {
+                let path = self.collection_path(i, lang);
+                let feed =
+                    (!self.dated_pages(i, lang).is_empty()).then(|| format!("{path}atom.xml"));
                 json!({
                     "key": c.key,
                     "title": c.title.get(lang, fallback),
-                    "path": self.collection_path(i, lang),
+                    "path": path,
                     "count": self.site.collection_pages(i, lang).len(),
+                    "feed": feed,
                 })
             })
             .collect();
+        let feed = (collections.iter())
+            .any(|c| !c["feed"].is_null())
+            .then(|| format!("{}atom.xml", self.config.language_prefix(lang)));
         json!({
             "title": self.config.title.get(lang, fallback),
             "description": self.config.description.get(lang, fallback),
@@ -214,6 +232,7 @@ impl<'a> Views<'a> {
             "languages": languages,
             "nav": nav,
             "collections": collections,
+            "feed": feed,
             "pages": standalone,
             "extra": self.config.extra,
         })
@@ -331,6 +350,21 @@ impl<'a> Views<'a> {
         view.insert("year".into(), json!(page.date.map(|d| d.year)));
         view.insert("draft".into(), json!(page.checked.draft));
         view.insert("fields".into(), self.fields_view(page));
+        let facts = self.facts_view(page);
+        // A card shows the terms of single-term fields: open taxonomies' first, then closed ones'.
+        let mut card_terms: Vec<(bool, &Json)> = (facts.iter())
+            .filter(|f| f["type"] == "term" && f["list"] == false && f["empty"] == false)
+            .map(|f| {
+                let closed = (f["taxonomy"].as_str())
+                    .and_then(|t| self.config.taxonomy(t))
+                    .is_some_and(|t| t.closed);
+                (closed, f)
+            })
+            .collect();
+        card_terms.sort_by_key(|(closed, _)| *closed);
+        let card_terms: Vec<Json> = card_terms.into_iter().map(|(_, f)| f.clone()).collect();
+        view.insert("card_terms".into(), Json::Array(card_terms));
+        view.insert("facts".into(), Json::Array(facts));
         view.insert("extra".into(), Json::Object(page.checked.extra.clone()));
         view.insert("source_file".into(), json!(page.source.file));
         Json::Object(view)
@@ -384,6 +418,44 @@ impl<'a> Views<'a> {
         Json::Object(fields)
     }
 
+    /// The declared fields the facts box shows, in declared order: those with a value (or
+    /// `show: always`), but the title and summary the page's header shows and those with
+    /// `show: false`. Each is `{name, label, type, list, taxonomy, wide, empty,
+    /// value}`.
+    fn facts_view(&self, page: &Page) -> Vec<Json> {
+        let Some(collection) = page.collection.map(|c| &self.config.collections[c]) else {
+            return Vec::new();
+        };
+        let lang = page.lang();
+        (collection.fields.iter())
+            .filter(|f| f.name != "title" && f.name != "summary" && f.show != Show::Never)
+            .filter_map(|field| {
+                let value = page.checked.fields.get(&field.name);
+                let empty =
+                    value.is_none_or(|v| matches!(v, Value::List(items) if items.is_empty()));
+                if empty && field.show != Show::Always {
+                    return None;
+                }
+                let (list, of) = match &field.kind {
+                    FieldType::List(of) => (true, of.as_ref()),
+                    other => (false, other),
+                };
+                let taxonomy = field.kind.taxonomy();
+                Some(json!({
+                    "name": field.name,
+                    "label": field.label(lang, self.default_lang()),
+                    "type": type_name(of),
+                    "list": list,
+                    "taxonomy": taxonomy,
+                    "closed": taxonomy.and_then(|t| self.config.taxonomy(t)).is_some_and(|t| t.closed),
+                    "wide": list || matches!(of, FieldType::Url | FieldType::Text),
+                    "empty": empty,
+                    "value": value.map_or(Json::Null, |v| self.value_view(v, taxonomy, lang)),
+                }))
+            })
+            .collect()
+    }
+
     fn value_view(&self, value: &Value, taxonomy: Option<&str>, lang: &str) -> Json {
         match value {
             Value::Text(s) => json!(s),
@@ -411,5 +483,22 @@ impl<'a> Views<'a> {
                 }
             }
         }
+    }
+}
+
+/// The name a template tests a field's type by: its name in `site.yaml`.
+fn type_name(kind: &FieldType) -> &'static str {
+    match kind {
+        FieldType::String => "string",
+        FieldType::Text => "text",
+        FieldType::Date => "date",
+        FieldType::Integer => "integer",
+        FieldType::Number => "number",
+        FieldType::Boolean => "boolean",
+        FieldType::Url => "url",
+        FieldType::Standard => "standard",
+        FieldType::Metric => "metric",
+        FieldType::Term(_) => "term",
+        FieldType::List(_) => "list",
     }
 }

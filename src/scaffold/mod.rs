@@ -30,13 +30,13 @@ collections:
     paginate: 20
     fields:
       title: { type: string, required: true }
-      aspect: { type: term, taxonomy: aspect, required: true }
-      region: { type: term, taxonomy: region }
-      organisation: { type: string }
-      date: { type: date, required: true }
-      tags: { type: list, of: term, taxonomy: tags }
-      standards: { type: list, of: string }
-      source: { type: url }
+      aspect: { type: term, taxonomy: aspect, required: true, label: { zh: 所属方面, en: Aspect } }
+      region: { type: term, taxonomy: region, label: { zh: 地区, en: Region } }
+      organisation: { type: string, label: { zh: 实施单位, en: Organisation } }
+      date: { type: date, required: true, label: { zh: 日期, en: Date } }
+      tags: { type: list, of: term, taxonomy: tags, label: { zh: 标签, en: Tags } }
+      standards: { type: list, of: string, label: { zh: 引用标准, en: Standards cited } }
+      source: { type: url, label: { zh: 来源, en: Source } }
       summary: { type: text, required: true }
 
 taxonomies:

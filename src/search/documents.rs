@@ -351,7 +351,16 @@ pub(super) fn meta(site: &Site, order: &Order, shards: u32) -> Json {
     let facets: Vec<Json> = config
         .taxonomies
         .iter()
-        .map(|t| json!({"k": t.key, "t": t.title.0, "c": t.closed}))
+        .map(|t| {
+            // The title in every language, the default language's where one has none.
+            let titles: Map<String, Json> = (config.languages.iter())
+                .map(|l| {
+                    let title = t.title.get(&l.code, &config.default_language);
+                    (l.code.clone(), json!(title))
+                })
+                .collect();
+            json!({"k": t.key, "t": titles, "c": t.closed})
+        })
         .collect();
     json!({"v": VERSION, "k": shards, "n": order.ids.len(), "l": languages, "f": facets})
 }

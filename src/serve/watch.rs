@@ -26,8 +26,8 @@ pub enum Change {
 }
 
 /// Whether a file event at `path` is a change of the site's inputs, and if so the path relative
-/// to `root`. `root` and `output` are absolute. Ignored: reads, anything outside `site.yaml` and
-/// the input folders, the output folder, hidden files and folders, and editors' temporary files.
+/// to `root`. `root` and `output` are absolute. Ignored: reads, anything outside `site.yaml`,
+/// `strings.yaml` and the input folders, the output folder, hidden files and folders, and editors' temporary files.
 pub fn classify(root: &Path, output: &Path, kind: &EventKind, path: &Path) -> Option<String> {
     match kind {
         // casebook's own rebuild opens every input: reacting to reads would loop forever.
@@ -48,7 +48,9 @@ pub fn classify(root: &Path, output: &Path, kind: &EventKind, path: &Path) -> Op
     }
     let (first, last) = (*names.first()?, *names.last()?);
     let input = if names.len() == 1 {
-        first == crate::config::CONFIG_FILE || INPUT_DIRS.contains(&first)
+        first == crate::config::CONFIG_FILE
+            || first == crate::theme::STRINGS_FILE
+            || INPUT_DIRS.contains(&first)
     } else {
         INPUT_DIRS.contains(&first)
     };
@@ -161,6 +163,7 @@ mod tests {
         let write = EventKind::Modify(ModifyKind::Any);
         for (path, expected) in [
             ("/site/site.yaml", "site.yaml"),
+            ("/site/strings.yaml", "strings.yaml"),
             (
                 "/site/content/practices/x.zh.md",
                 "content/practices/x.zh.md",

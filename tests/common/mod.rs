@@ -35,6 +35,13 @@ impl Fixture {
         self
     }
 
+    /// Writes `to` in place of `from` in the site's file at `path`, which must hold it.
+    pub fn replace(&self, path: &str, from: &str, to: &str) -> &Self {
+        let text = std::fs::read_to_string(self.root().join(path)).unwrap();
+        assert!(text.contains(from), "{path} has no {from:?}");
+        self.write(path, &text.replace(from, to))
+    }
+
     pub fn build(&self) -> Report {
         casebook::build(&BuildOptions::new(self.root()))
     }
@@ -58,6 +65,29 @@ impl Fixture {
         Page {
             html: Html::parse_document(&text),
         }
+    }
+
+    /// Every built file whose name ends with one of `extensions` (`.html`, `.xml`), with its
+    /// text, by path.
+    pub fn built_texts(&self, extensions: &[&str]) -> Vec<(String, String)> {
+        let public = self.public();
+        let mut texts: Vec<(String, String)> = walkdir::WalkDir::new(&public)
+            .into_iter()
+            .map(Result::unwrap)
+            .filter(|e| e.file_type().is_file())
+            .filter(|e| {
+                extensions
+                    .iter()
+                    .any(|x| e.file_name().to_string_lossy().ends_with(x))
+            })
+            .map(|e| {
+                let path = e.path().strip_prefix(&public).unwrap();
+                let text = std::fs::read_to_string(e.path()).unwrap();
+                (path.to_string_lossy().into_owned(), text)
+            })
+            .collect();
+        texts.sort();
+        texts
     }
 
     pub fn read(&self, output_path: &str) -> String {
@@ -248,4 +278,130 @@ fn has_scheme(url: &str) -> bool {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
     })
+}
+
+/// An Atom feed, read with an XML parser: what RFC 4287 requires of a feed and its entries.
+#[derive(Debug)]
+pub struct AtomFeed {
+    pub id: String,
+    pub title: String,
+    pub updated: String,
+    pub entries: Vec<AtomEntry>,
+}
+
+#[derive(Debug)]
+pub struct AtomEntry {
+    pub id: String,
+    pub title: String,
+    pub updated: String,
+    pub link: String,
+}
+
+/// Parses `text` as an Atom feed and fails the test unless it is one: well-formed XML, a `feed`
+/// in the Atom namespace with an `id`, a `title`, an `updated` date and an `author`, and entries
+/// with an `id`, a `title`, an `updated` date and a link, every date written as RFC 3339 says.
+pub fn atom(text: &str) -> AtomFeed {
+    const ATOM: &str = "http://www.w3.org/2005/Atom";
+    let document = roxmltree::Document::parse(text).unwrap_or_else(|e| panic!("{e}:\n{text}"));
+    let feed = document.root_element();
+    assert_eq!(
+        (feed.tag_name().namespace(), feed.tag_name().name()),
+        (Some(ATOM), "feed")
+    );
+    let child = |node: roxmltree::Node, name: &str| -> String {
+        let found: Vec<_> = node
+            .children()
+            .filter(|c| c.tag_name().namespace() == Some(ATOM) && c.tag_name().name() == name)
+            .collect();
+        assert_eq!(
+            found.len(),
+            1,
+            "one <{name}> in <{}>",
+            node.tag_name().name()
+        );
+        let value = found[0].text().unwrap_or("").trim().to_string();
+        assert!(!value.is_empty(), "<{name}> is empty in:\n{text}");
+        value
+    };
+    let updated = |node: roxmltree::Node| -> String {
+        let date = child(node, "updated");
+        assert!(is_rfc3339(&date), "not an RFC 3339 date: {date:?}");
+        date
+    };
+    let entries: Vec<AtomEntry> = feed
+        .children()
+        .filter(|c| c.tag_name().name() == "entry")
+        .map(|entry| AtomEntry {
+            id: child(entry, "id"),
+            title: child(entry, "title"),
+            updated: updated(entry),
+            link: entry
+                .children()
+                .find(|c| c.tag_name().name() == "link")
+                .and_then(|l| l.attribute("href"))
+                .expect("an entry links to its page")
+                .to_string(),
+        })
+        .collect();
+    assert!(
+        feed.children().any(|c| c.tag_name().name() == "author"),
+        "a feed names its author"
+    );
+    AtomFeed {
+        id: child(feed, "id"),
+        title: child(feed, "title"),
+        updated: updated(feed),
+        entries,
+    }
+}
+
+/// `2024-03-12T00:00:00Z`, `2024-03-12T08:30:00.5+08:00`: a date and time as RFC 3339 writes
+/// them, with a month and day that exist.
+pub fn is_rfc3339(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits = |range: std::ops::Range<usize>| {
+        b.get(range.clone())
+            .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+            .then(|| s[range].parse::<u32>().unwrap())
+    };
+    let (Some(_), Some(month), Some(day), Some(hour), Some(minute), Some(second)) = (
+        digits(0..4),
+        digits(5..7),
+        digits(8..10),
+        digits(11..13),
+        digits(14..16),
+        digits(17..19),
+    ) else {
+        return false;
+    };
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return false;
+    }
+    let mut rest = &s[19..];
+    if let Some(fraction) = rest.strip_prefix('.') {
+        let end = fraction
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(fraction.len());
+        if end == 0 {
+            return false;
+        }
+        rest = &fraction[end..];
+    }
+    let zone = rest == "Z"
+        || (rest.len() == 6
+            && (rest.starts_with('+') || rest.starts_with('-'))
+            && rest[1..3].chars().all(|c| c.is_ascii_digit())
+            && &rest[3..4] == ":"
+            && rest[4..].chars().all(|c| c.is_ascii_digit()));
+    zone && (1..=12).contains(&month)
+        && (1..=31).contains(&day)
+        && hour < 24
+        && minute < 60
+        && second < 61
 }
