@@ -11,6 +11,7 @@ pub mod config;
 pub mod content;
 pub mod crash;
 pub mod diagnostics;
+pub mod import;
 pub mod links;
 pub mod manifest;
 pub mod markdown;
