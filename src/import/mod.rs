@@ -244,7 +244,7 @@ fn import_one(
         report.diagnostics.extend(warnings);
         return;
     }
-    let shift = options.split.map_or(0, |level| i32::from(level) - 1);
+    let shift = options.split.map_or(-1, |level| i32::from(level) - 1);
     for (draft, slug, dir, target) in planned {
         let body = markdown::write(&draft.blocks, &doc.notes, shift);
         let text = page_text(config, collection, draft, &doc, &body, options.today);
