@@ -20,7 +20,7 @@ pub const MAX_DOCUMENT_XML: u64 = 64 << 20;
 /// The largest other XML part (styles, numbering, footnotes, relationships, properties).
 pub const MAX_PART_XML: u64 = 16 << 20;
 /// The largest image copied out of a package.
-pub const MAX_IMAGE: u64 = 64 << 20;
+pub const MAX_IMAGE: u64 = 256 << 20;
 /// Deeper nesting (tables in tables in tables…) is skipped rather than followed.
 const MAX_DEPTH: usize = 24;
 
