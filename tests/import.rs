@@ -354,8 +354,7 @@ fn a_zip_bomb_is_refused_without_reading_it() {
     let bomb = site.root().join("bomb.docx");
     let mut zip = zip::ZipWriter::new(std::fs::File::create(&bomb).unwrap());
     let deflated = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated)
-        .large_file(true);
+        .compression_method(zip::CompressionMethod::Deflated);
     zip.start_file("word/document.xml", deflated).unwrap();
     let spaces = vec![b' '; 1 << 20];
     for _ in 0..80 {
@@ -366,7 +365,27 @@ fn a_zip_bomb_is_refused_without_reading_it() {
     let output = import(&site, &[bomb.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     assert!(
-        stderr(&output).contains("word/document.xml in this package is larger than 64 MB"),
+        stderr(&output)
+            .contains("word/document.xml in this package is larger than 64 MB (it declares 80 MB)"),
+        "{}",
+        stderr(&output)
+    );
+
+    // The same bomb with headers that declare 1,000 bytes: reading stops at 64 MB.
+    let liar = site.root().join("liar.docx");
+    let mut bytes = std::fs::read(&bomb).unwrap();
+    let declare = |bytes: &mut Vec<u8>, at: usize| {
+        bytes[at..at + 4].copy_from_slice(&1000u32.to_le_bytes());
+    };
+    assert_eq!(&bytes[..4], b"PK\x03\x04");
+    declare(&mut bytes, 22);
+    let central = bytes.windows(4).position(|w| w == b"PK\x01\x02").unwrap();
+    declare(&mut bytes, central + 24);
+    std::fs::write(&liar, bytes).unwrap();
+    let output = import(&site, &[liar.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("larger than 64 MB (it holds more than it declares)"),
         "{}",
         stderr(&output)
     );

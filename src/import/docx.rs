@@ -295,7 +295,8 @@ impl Package {
         }
         let size = entry.size();
         if size > cap {
-            return Err(too_large(name, size, cap));
+            let declared = format!("it declares {} MB", size.div_ceil(1 << 20));
+            return Err(too_large(name, &declared, cap));
         }
         Ok(size)
     }
@@ -445,7 +446,7 @@ fn damaged(name: &str, e: &zip::result::ZipError) -> NotDocx {
 
 fn io_damaged(name: &str, e: &std::io::Error, cap: u64) -> NotDocx {
     if e.kind() == std::io::ErrorKind::FileTooLarge {
-        return too_large(name, cap + 1, cap);
+        return too_large(name, "it holds more than it declares", cap);
     }
     damaged_text(name, &e.to_string())
 }
@@ -461,16 +462,11 @@ fn xml_error(name: &str, e: &quick_xml::Error) -> NotDocx {
     damaged_text(name, &format!("malformed XML: {e}"))
 }
 
-fn too_large(name: &str, size: u64, cap: u64) -> NotDocx {
+fn too_large(name: &str, found: &str, cap: u64) -> NotDocx {
     NotDocx::new(
         format!(
-            "{name} in this package is larger than {} MB ({}), so it is not read",
-            cap >> 20,
-            if size > cap {
-                format!("{} MB or more", size.div_ceil(1 << 20))
-            } else {
-                format!("{size} bytes")
-            }
+            "{name} in this package is larger than {} MB ({found}), so it is not read",
+            cap >> 20
         ),
         "a Word document this large is unusual (or a zip bomb); split it into smaller documents, or compress its images (File > Compress Pictures) and save it again",
     )
