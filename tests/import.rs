@@ -232,6 +232,25 @@ fn without_split_a_document_is_one_page_titled_by_its_title() {
     assert!(text.contains("summary: \"各地试点单位经验做法汇编如下。\""));
     assert!(text.contains("\n## 一、推动城乡流通协调发展\n\n### （一）江苏省徐州市"));
     build_drafts(&site);
+    // `check --drafts` lists what the editor must still fill in.
+    let report = casebook::check(&casebook::BuildOptions {
+        drafts: true,
+        ..casebook::BuildOptions::new(site.root())
+    });
+    let todo: Vec<(&str, usize, &str)> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == casebook::diagnostics::Severity::Info)
+        .map(|d| (d.file.as_str(), d.line, d.message.as_str()))
+        .collect();
+    let file = format!("content/practices/{slug}/index.en.md");
+    assert_eq!(
+        todo,
+        [
+            (file.as_str(), 3, "`region` is still to fill in"),
+            (file.as_str(), 5, "`source` is still to fill in"),
+        ]
+    );
 }
 
 #[test]

@@ -208,6 +208,25 @@ pub fn front_matter(
     text
 }
 
+/// A note at each `# TODO` of a front matter that [`front_matter`] wrote and nobody filled in
+/// yet, for `casebook check`.
+pub fn todos(file: &str, front_matter: &str) -> Vec<crate::diagnostics::Diagnostic> {
+    let mut notes = Vec::new();
+    for (i, line) in front_matter.lines().enumerate() {
+        let Some(at) = line.find("# TODO") else {
+            continue;
+        };
+        let field = line.split(':').next().unwrap_or("").trim();
+        let what = line[at + "# TODO".len()..].trim_start_matches(':').trim();
+        notes.push(
+            crate::diagnostics::Diagnostic::info(file, format!("`{field}` is still to fill in"))
+                .at(front_matter, i + 1, 1)
+                .with_hint(format!("write {what}, then remove the # TODO comment")),
+        );
+    }
+    notes
+}
+
 /// A value of `field` that validates, and what the editor must put in its place.
 fn placeholder(config: &Config, field: &Field, today: Date) -> (String, String) {
     let what = field.kind.describe();
