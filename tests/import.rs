@@ -409,3 +409,34 @@ fn a_zip_bomb_is_refused_without_reading_it() {
         stderr(&output)
     );
 }
+
+#[test]
+fn an_image_missing_from_the_package_is_a_warning_and_a_placeholder() {
+    let site = example_site();
+    let broken = site.root().join("no-image.docx");
+    let mut annex = zip::ZipArchive::new(std::fs::File::open(docx("annex.docx")).unwrap()).unwrap();
+    let mut out = zip::ZipWriter::new(std::fs::File::create(&broken).unwrap());
+    for i in 0..annex.len() {
+        let entry = annex.by_index_raw(i).unwrap();
+        if !entry.name().starts_with("word/media/") {
+            out.raw_copy_file(entry).unwrap();
+        }
+    }
+    out.finish().unwrap();
+    let output = import(&site, &[broken.to_str().unwrap(), "--split", "2"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stdout(&output).contains(&format!("created content/practices/{XUZHOU}/index.zh.md\n")));
+    assert!(
+        stderr(&output)
+            .contains("the image image1.png of \"江苏省徐州市：淮海码助力城乡配送\" is not copied"),
+        "{}",
+        stderr(&output)
+    );
+    let text = std::fs::read_to_string(
+        site.root()
+            .join(format!("content/practices/{XUZHOU}/index.zh.md")),
+    )
+    .unwrap();
+    assert!(text.contains("\n\\[image not imported\\]\n"), "{text}");
+    build_drafts(&site);
+}

@@ -247,8 +247,9 @@ fn import_one(
     let shift = options.split.map_or(-1, |level| i32::from(level) - 1);
     for (draft, slug, dir, target) in planned {
         let body = markdown::write(&draft.blocks, &doc.notes, shift);
-        let text = page_text(config, collection, draft, &doc, &body, options.today);
+        let mut text = page_text(config, collection, draft, &doc, &body, options.today);
         let existed = target.exists();
+        let mut copied = 0;
         let written = std::fs::create_dir_all(&dir).and_then(|()| {
             for (entry, file_name) in &body.images {
                 let path = dir.join(file_name);
@@ -256,6 +257,7 @@ fn import_one(
                 if let Err(e) = package.copy_image(entry, &mut out) {
                     drop(out);
                     let _ = std::fs::remove_file(&path);
+                    text = without_image(&text, file_name);
                     warnings.push(
                         Diagnostic::warning(
                             &name,
@@ -266,6 +268,8 @@ fn import_one(
                         )
                         .with_hint(e.hint),
                     );
+                } else {
+                    copied += 1;
                 }
             }
             std::fs::write(&target, &text)
@@ -273,7 +277,7 @@ fn import_one(
         match written {
             Ok(()) => {
                 taken.insert(slug);
-                let images = match body.images.len() {
+                let images = match copied {
                     0 => String::new(),
                     1 => " (1 image)".into(),
                     n => format!(" ({n} images)"),
@@ -295,6 +299,22 @@ fn import_one(
         }
     }
     report.diagnostics.extend(warnings);
+}
+
+/// The page without its reference to an image that could not be copied: a placeholder instead,
+/// so that the page still builds.
+fn without_image(text: &str, file_name: &str) -> String {
+    let shown = "\\[image not imported\\]";
+    let mut text = text.replace(
+        &format!("<img src=\"{file_name}\""),
+        "[image not imported]<img hidden",
+    );
+    let link = format!("]({file_name})");
+    while let Some(end) = text.find(&link) {
+        let start = text[..end].rfind("![").unwrap_or(end);
+        text.replace_range(start..end + link.len(), shown);
+    }
+    text
 }
 
 fn relative(root: &Path, path: &Path) -> String {
