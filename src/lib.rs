@@ -11,6 +11,7 @@ pub mod config;
 pub mod content;
 pub mod crash;
 pub mod diagnostics;
+pub mod import;
 pub mod links;
 pub mod manifest;
 pub mod markdown;
@@ -592,7 +593,16 @@ fn anchor_list(ids: &[&str]) -> String {
 
 /// `casebook check`: everything but writing.
 pub fn check(options: &BuildOptions) -> Report {
-    let (rendered, diagnostics) = render(options);
+    let (rendered, mut diagnostics) = render(options);
+    if let Some(r) = &rendered {
+        for page in &r.site.pages {
+            diagnostics.extend(scaffold::todos(
+                &page.source.file,
+                page.source.front_matter_text(),
+            ));
+        }
+        diagnostics::sort(&mut diagnostics);
+    }
     Report {
         pages: rendered.as_ref().map_or(0, |r| r.site.pages.len()),
         diagnostics,

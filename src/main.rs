@@ -80,6 +80,29 @@ enum Command {
         #[arg(long, default_value = ".")]
         root: PathBuf,
     },
+    /// Turn Word documents (.docx) into draft pages: one per document, or one per section.
+    Import {
+        /// The documents.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The collection, as declared in site.yaml (the first if not given).
+        #[arg(long)]
+        collection: Option<String>,
+        /// The language of the pages (the default language if not given).
+        #[arg(long)]
+        lang: Option<String>,
+        /// A page per heading of this level (2: aspects as level-1 headings, practices as level 2).
+        #[arg(long, value_parser = clap::value_parser!(u8).range(1..=6))]
+        split: Option<u8>,
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Replace pages that exist.
+        #[arg(long)]
+        force: bool,
+        /// How to print diagnostics.
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+    },
     /// Serve the site on 127.0.0.1 and reload open pages on every change (drafts included).
     Serve {
         /// The folder holding site.yaml.
@@ -208,6 +231,40 @@ fn main() -> ExitCode {
             bind,
             no_drafts,
         } => serve(root, port, bind, !no_drafts),
+        Command::Import {
+            files,
+            collection,
+            lang,
+            split,
+            root,
+            force,
+            format,
+        } => {
+            let report = casebook::import::run(&casebook::import::ImportOptions {
+                root,
+                files,
+                collection,
+                lang,
+                split,
+                force,
+                today: casebook::scaffold::today(),
+            });
+            for line in &report.lines {
+                match format {
+                    Format::Json => eprintln!("{line}"),
+                    _ => println!("{line}"),
+                }
+            }
+            match format {
+                Format::Human => eprint!(
+                    "{}",
+                    diagnostics::to_human(&report.diagnostics, color_stderr())
+                ),
+                Format::Json => println!("{}", diagnostics::to_json(&report.diagnostics)),
+                Format::Github => print!("{}", diagnostics::to_github(&report.diagnostics)),
+            }
+            ExitCode::from(report.exit_code())
+        }
         Command::New {
             collection,
             slug,

@@ -67,8 +67,19 @@ fn new_practice_writes_a_draft_with_every_required_field() {
     for field in ["title:", "aspect: logistics", "date: 20", "draft: true"] {
         assert!(text.contains(field), "{field} in {text}");
     }
-    // The skeleton is a valid draft: the site still builds.
+    // The skeleton is a valid draft: the site still builds, and builds it with --drafts.
     site.build_ok();
+    let output = casebook()
+        .args(["build", "--drafts", "--root"])
+        .arg(site.root())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(text.contains("# TODO"), "{text}");
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! `casebook init` and `casebook new`: files that get an editor started.
 
-use crate::config::{Config, FieldType};
+use crate::config::{Collection, Config, Field, FieldType};
 use crate::schema::Date;
 use std::path::{Path, PathBuf};
 
@@ -204,41 +204,80 @@ pub fn new_page(
     if target.exists() {
         return Err(format!("{} already exists", target.display()));
     }
-    let mut text = String::from("---\n");
-    for field in &c.fields {
-        if !field.required && field.name != "date" {
-            continue;
-        }
-        let value = match &field.kind {
-            FieldType::Date => today.to_string(),
-            FieldType::List(_) => "[]".into(),
-            FieldType::Integer | FieldType::Number => "0".into(),
-            FieldType::Boolean => "false".into(),
-            FieldType::Url => "https://".into(),
-            FieldType::Standard => "\"GB/T 0000-2024\"".into(),
-            FieldType::Metric => "{ name: \"\", value: 0 }".into(),
-            FieldType::Term(taxonomy) => config
-                .taxonomy(taxonomy)
-                .and_then(|t| t.terms.first())
-                .map(|t| t.key.clone())
-                .unwrap_or_default(),
-            FieldType::String | FieldType::Text => {
-                if field.name == "title" {
-                    format!("\"{}\"", slug.replace('"', "'"))
-                } else {
-                    "\"\"".into()
-                }
-            }
-        };
-        text.push_str(&format!("{}: {value}\n", field.name));
-    }
-    text.push_str("draft: true\n---\n\n<!-- Write the practice in Markdown: ## headings, lists, tables, links to other pages by the path of their file. Remove draft: true to publish. -->\n");
+    let title = serde_json::Value::String(slug.to_string()).to_string();
+    let mut text = front_matter(config, c, &[("title", title)], today);
+    text.push_str("\n<!-- Write the practice in Markdown: ## headings, lists, tables, links to other pages by the path of their file. Remove draft: true to publish. -->\n");
     if let Some(parent) = target.parent() {
         std::fs::create_dir_all(parent)
             .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
     }
     std::fs::write(&target, text).map_err(|e| format!("cannot write {}: {e}", target.display()))?;
     Ok(target)
+}
+
+/// The front matter of a draft of `collection`, between its `---` lines: the `given` fields
+/// (name and YAML value) and every other required field (and the date) with a placeholder that
+/// validates and a `# TODO` comment, in the collection's order, then `draft: true`. A page
+/// written with it builds with `--drafts` at once.
+pub fn front_matter(
+    config: &Config,
+    collection: &Collection,
+    given: &[(&str, String)],
+    today: Date,
+) -> String {
+    let mut text = String::from("---\n");
+    for field in &collection.fields {
+        if let Some((_, value)) = given.iter().find(|(name, _)| *name == field.name) {
+            text.push_str(&format!("{}: {value}\n", field.name));
+        } else if field.required || field.name == "date" {
+            let (value, todo) = placeholder(config, field, today);
+            text.push_str(&format!("{}: {value}  # TODO: {todo}\n", field.name));
+        }
+    }
+    text.push_str("draft: true\n---\n");
+    text
+}
+
+/// A note at each `# TODO` of a front matter that [`front_matter`] wrote and nobody filled in
+/// yet, for `casebook check`.
+pub fn todos(file: &str, front_matter: &str) -> Vec<crate::diagnostics::Diagnostic> {
+    let mut notes = Vec::new();
+    for (i, line) in front_matter.lines().enumerate() {
+        let Some(at) = line.find("# TODO") else {
+            continue;
+        };
+        let field = line.split(':').next().unwrap_or("").trim();
+        let what = line[at + "# TODO".len()..].trim_start_matches(':').trim();
+        notes.push(
+            crate::diagnostics::Diagnostic::info(file, format!("`{field}` is still to fill in"))
+                .at(front_matter, i + 1, 1)
+                .with_hint(format!("write {what}, then remove the # TODO comment")),
+        );
+    }
+    notes
+}
+
+/// A value of `field` that validates, and what the editor must put in its place.
+fn placeholder(config: &Config, field: &Field, today: Date) -> (String, String) {
+    let what = field.kind.describe();
+    let value = match &field.kind {
+        FieldType::Date => today.to_string(),
+        FieldType::List(_) => "[]".into(),
+        FieldType::Integer | FieldType::Number => "0".into(),
+        FieldType::Boolean => "false".into(),
+        FieldType::Url => "\"https://example.org/\"".into(),
+        FieldType::Standard => "\"GB/T 0000-2024\"".into(),
+        FieldType::Metric => "{ name: \"\", value: 0 }".into(),
+        FieldType::Term(taxonomy) => match config.taxonomy(taxonomy) {
+            Some(t) if t.closed && !t.terms.is_empty() => {
+                let keys: Vec<&str> = t.terms.iter().map(|t| t.key.as_str()).collect();
+                return (keys[0].to_string(), format!("one of {}", keys.join(", ")));
+            }
+            _ => "\"TODO\"".into(),
+        },
+        FieldType::String | FieldType::Text => "\"TODO\"".into(),
+    };
+    (value, what)
 }
 
 /// Today's date (UTC) from the system clock.
