@@ -227,7 +227,13 @@ pub fn write(
         .as_ref()
         .and_then(|record| plan_update(&output, &new, record))
     {
-        Some(plan) => update(&output, &staging, &new, plan),
+        Some(plan) => update(
+            &output,
+            &staging,
+            &new,
+            plan,
+            record.as_ref().expect("planned from it"),
+        ),
         None => replace(&output, &staging, &old, &new, record.as_ref()),
     }
 }
@@ -367,6 +373,31 @@ impl Record {
         None
     }
 
+    /// The marker's text recording `old`'s files and the `changed` files of `new` with the
+    /// stamps they were staged with: what the output holds at any moment of an update.
+    fn union_text(old: &Record, new: &NewBuild, changed: &[usize], stamps: &[Stamp]) -> String {
+        if new.files.iter().any(|f| f.path.contains(['\n', '\r'])) {
+            return MARKER_TEXT.into();
+        }
+        let mut text =
+            String::with_capacity(MARKER_TEXT.len() + 160 * (old.files.len() + changed.len()));
+        text.push_str(MARKER_TEXT);
+        text.push_str(RECORD_HEADER);
+        text.push('\n');
+        for r in &old.files {
+            let Stamp { size, modified_ns } = r.stamp;
+            let path = r.path.to_string_lossy();
+            text.push_str(&format!("{} {size} {modified_ns} {path}\n", r.sha256));
+        }
+        for (&i, stamp) in changed.iter().zip(stamps) {
+            let Stamp { size, modified_ns } = stamp;
+            let (digest, path) = (&new.digests[i], new.files[i].path);
+            text.push_str(&format!("{digest} {size} {modified_ns} {path}\n"));
+        }
+        text.push_str(&format!("end {}\n", old.files.len() + changed.len()));
+        text
+    }
+
     /// The marker's text recording `new` with each file's stamp, or just the first line when a
     /// path cannot be written on one line (the next build then replaces the output whole).
     fn marker_text(new: &NewBuild, stamps: &[Stamp]) -> String {
@@ -400,14 +431,17 @@ struct Plan {
 /// in place could not handle safely: a link or special file on the way to a file, a file casebook
 /// did not record where a folder is needed, or a folder that would not be empty where a file goes.
 fn plan_update(output: &Path, new: &NewBuild, record: &Record) -> Option<Plan> {
-    let recorded: HashMap<&Path, &Recorded> =
-        record.files.iter().map(|r| (r.path.as_path(), r)).collect();
+    // A path is recorded twice after an interrupted update: as it was and as it was to be.
+    let mut recorded: HashMap<&Path, Vec<&Recorded>> = HashMap::new();
+    for r in &record.files {
+        recorded.entry(r.path.as_path()).or_default().push(r);
+    }
     let kept: HashSet<&Path> = new.relative.iter().map(PathBuf::as_path).collect();
-    let remove: Vec<&Path> = record
-        .files
-        .iter()
+    let remove: Vec<&Path> = (record.files.iter())
         .map(|r| r.path.as_path())
         .filter(|path| !kept.contains(path))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
         .collect();
     let removed: HashSet<&Path> = remove.iter().copied().collect();
     let folders_to_empty: BTreeSet<&Path> = if remove.is_empty() {
@@ -434,9 +468,9 @@ fn plan_update(output: &Path, new: &NewBuild, record: &Record) -> Option<Plan> {
                 Ok(metadata) => {
                     let stamp = Stamp::of(&metadata);
                     let same = metadata.is_file()
-                        && recorded
-                            .get(path.as_path())
-                            .is_some_and(|r| r.sha256 == *digest && stamp.matches(&r.stamp));
+                        && recorded.get(path.as_path()).is_some_and(|entries| {
+                            (entries.iter()).any(|r| r.sha256 == *digest && stamp.matches(&r.stamp))
+                        });
                     Some(same.then_some(stamp))
                 }
                 Err(e) => is_missing(&e).then_some(None),
@@ -522,6 +556,7 @@ fn update(
     staging: &Path,
     new: &NewBuild,
     plan: Plan,
+    record: &Record,
 ) -> Result<Written, WriteError> {
     let changed: Vec<usize> = (0..new.files.len())
         .filter(|&i| plan.unchanged[i].is_none())
@@ -541,8 +576,14 @@ fn update(
             .map(|&i| (&new.relative[i], &new.files[i].body)),
     )?;
 
+    // While files move, the record holds the previous build's files and the new ones (with the
+    // stamps they keep through the rename): a build interrupted from here on leaves an output
+    // whose every file the record accounts for, which the next build updates in place.
+    // (Written in place: cut off by a kill, it reads as no record, and the next build replaces
+    // the output whole, keeping what casebook cannot tell it wrote.)
     let marker = output.join(MARKER);
-    if let Err(e) = std::fs::write(&marker, MARKER_TEXT) {
+    let union = Record::union_text(record, new, &changed, &fresh);
+    if let Err(e) = std::fs::write(&marker, union) {
         let _ = remove_own(staging);
         // At worst the record is lost, which only makes the next build write the output whole.
         return Err(io_error("write", &marker, e).into());

@@ -273,6 +273,10 @@ pub fn turn_away(mut stream: TcpStream) {
         true,
     );
     let _ = stream.shutdown(Shutdown::Write);
+    // Closing with the request unread would reset the connection, and the client could lose the
+    // answer: read what came, briefly and boundedly, first.
+    let _ = stream.set_read_timeout(Some(Duration::from_millis(100)));
+    let _ = std::io::copy(&mut (&stream).take(MAX_HEAD as u64), &mut std::io::sink());
 }
 
 /// A stream that gives up reading at a deadline, so that a head cannot trickle in forever.
