@@ -537,8 +537,16 @@ pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
             key,
         });
     }
+    diagnostics.extend(repeated_declarations(
+        text,
+        &languages,
+        &taxonomies,
+        &collections,
+    ));
+    let every_collection_read = collections.len() == raw.collections.len();
     for taxonomy in &taxonomies {
         if let Some(from) = &taxonomy.from
+            && every_collection_read
             && !collections
                 .iter()
                 .any(|c| c.field(from).is_some_and(|f| f.kind == FieldType::Date))
@@ -675,6 +683,113 @@ fn show(value: Option<&serde_yaml::Value>) -> Result<Show, String> {
     }
 }
 
+/// Declarations that build silently but wrong: a language or a closed taxonomy's term declared
+/// twice, a collection's folder outside `content/` or shared with another collection, a
+/// `sort_by` naming no date field of its collection. Each is an error at its line.
+fn repeated_declarations(
+    text: &str,
+    languages: &[Language],
+    taxonomies: &[Taxonomy],
+    collections: &[Collection],
+) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    let at = |d: Diagnostic, offset: Option<usize>| match offset {
+        Some(offset) => d.at_offset(text, offset),
+        None => d,
+    };
+    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+    for language in languages {
+        let count = seen.entry(language.code.as_str()).or_default();
+        if *count > 0 {
+            let d = Diagnostic::error(
+                CONFIG_FILE,
+                format!("the language {} is declared twice", language.code),
+            )
+            .with_hint("remove the second declaration");
+            found.push(at(d, find_value(text, "code", &language.code, *count)));
+        }
+        *count += 1;
+    }
+    for taxonomy in taxonomies {
+        let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+        for term in &taxonomy.terms {
+            let count = seen.entry(term.key.as_str()).or_default();
+            if *count > 0 {
+                let d = Diagnostic::error(
+                    CONFIG_FILE,
+                    format!(
+                        "the term {} of {} is declared twice",
+                        term.key, taxonomy.key
+                    ),
+                )
+                .with_hint("give each term its own key, or remove the second");
+                found.push(at(d, find_value(text, "key", &term.key, *count)));
+            }
+            *count += 1;
+        }
+    }
+    let mut folders: BTreeMap<&str, (&str, usize)> = BTreeMap::new();
+    for collection in collections {
+        let folder = collection.folder.as_str();
+        let outside = folder.is_empty()
+            || folder.starts_with(['/', '\\'])
+            || folder.contains(':')
+            || folder
+                .split(['/', '\\'])
+                .any(|part| part == ".." || part == ".");
+        let place = |nth: usize| find_value(text, "folder", folder, nth);
+        if outside {
+            let d = Diagnostic::error(
+                CONFIG_FILE,
+                format!(
+                    "the folder of {} (\"{folder}\") is not a folder inside content/",
+                    collection.key
+                ),
+            )
+            .with_hint("write the folder's path under content/, such as `folder: practices`");
+            found.push(at(d, place(0)));
+        }
+        let entry = folders
+            .entry(folder)
+            .or_insert((collection.key.as_str(), 0));
+        if entry.1 > 0 {
+            let d = Diagnostic::error(
+                CONFIG_FILE,
+                format!(
+                    "{} and {} are both in content/{folder}",
+                    entry.0, collection.key
+                ),
+            )
+            .with_hint("a page belongs to one collection: give each collection its own folder");
+            found.push(at(d, place(entry.1)));
+        }
+        entry.1 += 1;
+        let sorts_by_date = collection
+            .field(&collection.sort_by)
+            .is_some_and(|f| f.kind == FieldType::Date);
+        if collection.sort_by != "date" && !sorts_by_date {
+            let dates: Vec<&str> = (collection.fields.iter())
+                .filter(|f| f.kind == FieldType::Date)
+                .map(|f| f.name.as_str())
+                .collect();
+            let d = Diagnostic::error(
+                CONFIG_FILE,
+                format!(
+                    "{} sorts by \"{}\", which is no date field of it",
+                    collection.key, collection.sort_by
+                ),
+            )
+            .with_hint(if dates.is_empty() {
+                "declare a field of type date to sort by, or remove `sort_by`".to_string()
+            } else {
+                format!("its date fields are {}", dates.join(", "))
+            });
+            found.push(at(d, find_value(text, "sort_by", &collection.sort_by, 0)));
+        }
+    }
+    found
+}
+
 fn join_codes(languages: &[Language]) -> String {
     languages
         .iter()
@@ -776,15 +891,59 @@ fn from_value<T: DeserializeOwned>(
     key: &str,
 ) -> Result<T, Diagnostic> {
     serde_yaml::from_value(value.clone()).map_err(|e| {
-        let d = Diagnostic::error(
-            CONFIG_FILE,
-            format!("in `{key}`: {}", clean_yaml_message(&e)),
-        );
-        match find_key(text, key) {
+        let message = clean_yaml_message(&e);
+        let d = Diagnostic::error(CONFIG_FILE, format!("in `{key}`: {message}"));
+        // At the field serde names (`unknown field `x``), found below the key, else at the key.
+        let named = message
+            .split('`')
+            .nth(1)
+            .filter(|_| message.starts_with("unknown field"));
+        let at = find_key(text, key).map(|start| {
+            named
+                .and_then(|field| find_key(&text[start..], field))
+                .map_or(start, |offset| start + offset)
+        });
+        match at {
             Some(offset) => d.at_offset(text, offset),
             None => d,
         }
     })
+}
+
+/// Where the `nth` (from 0) value `value` of a key `key` is written, in block (`key: value`) or
+/// flow (`{key: value}`) style, quoted or not: for repeated values.
+fn find_value(text: &str, key: &str, value: &str, nth: usize) -> Option<usize> {
+    let mut seen = 0;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let mut from = 0;
+        while let Some(at) = line[from..].find(key) {
+            let start = from + at;
+            from = start + key.len();
+            let before_ok = start == 0
+                || !line[..start]
+                    .chars()
+                    .next_back()
+                    .is_some_and(|c| c.is_alphanumeric() || c == '_');
+            let rest = line[from..].trim_start();
+            let Some(rest) = rest.strip_prefix(':').filter(|_| before_ok) else {
+                continue;
+            };
+            let written = rest.trim_start();
+            let unquoted = written.trim_start_matches(['"', '\'']);
+            let ends = unquoted.strip_prefix(value).is_some_and(|after| {
+                after.is_empty() || after.starts_with(['"', '\'', ',', '}', ' ', '\n', '\r', '#'])
+            });
+            if ends {
+                if seen == nth {
+                    return Some(offset + line.len() - written.len());
+                }
+                seen += 1;
+            }
+        }
+        offset += line.len();
+    }
+    None
 }
 
 /// Parses YAML, turning a syntax or shape error into a diagnostic placed in `file_text`, where

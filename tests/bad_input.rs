@@ -899,3 +899,111 @@ fn a_content_folder_linked_out_of_the_site_is_never_read() {
             .exists()
     );
 }
+
+/// The errors of building the basic fixture with `from` replaced by `to` in its site.yaml, as
+/// (line, message).
+fn site_yaml_errors(from: &str, to: &str) -> Vec<(usize, String)> {
+    let site = Fixture::copy("basic");
+    let yaml = std::fs::read_to_string(site.root().join("site.yaml")).unwrap();
+    assert!(yaml.contains(from), "the fixture has {from:?}");
+    site.write("site.yaml", &yaml.replacen(from, to, 1));
+    let report = site.build();
+    assert!(!site.public().exists(), "nothing was written");
+    report
+        .diagnostics
+        .into_iter()
+        .filter(Diagnostic::is_error)
+        .map(|d| {
+            assert_eq!(d.file, "site.yaml");
+            (d.line, d.message)
+        })
+        .collect()
+}
+
+#[test]
+fn declarations_that_would_build_wrong_are_errors_at_their_lines() {
+    let languages = "languages:\n  - code: zh\n    name: 中文\n";
+    assert_eq!(
+        site_yaml_errors(
+            languages,
+            &format!("{languages}  - code: zh\n    name: 又是中文\n")
+        ),
+        [(12, "the language zh is declared twice".to_string())]
+    );
+    let term = "      - key: green\n        name: { zh: 绿色, en: Green }\n";
+    assert_eq!(
+        site_yaml_errors(term, &format!("{term}{term}")),
+        [(36, "the term green of aspect is declared twice".to_string())]
+    );
+    let folder = "    folder: practices\n";
+    assert_eq!(
+        site_yaml_errors(folder, "    folder: ../elsewhere\n"),
+        [(
+            16,
+            "the folder of practices (\"../elsewhere\") is not a folder inside content/"
+                .to_string()
+        )]
+    );
+    assert_eq!(
+        site_yaml_errors(
+            "taxonomies:",
+            "  notes:\n    folder: practices\n    title: Notes\ntaxonomies:"
+        ),
+        [(
+            28,
+            "practices and notes are both in content/practices".to_string()
+        )]
+    );
+    assert_eq!(
+        site_yaml_errors(folder, "    folder: practices\n    sort_by: published\n"),
+        [(
+            17,
+            "practices sorts by \"published\", which is no date field of it".to_string()
+        )]
+    );
+}
+
+#[test]
+fn an_unknown_collection_key_is_reported_at_its_line_and_alone() {
+    let folder = "    folder: practices\n";
+    assert_eq!(
+        site_yaml_errors(folder, "    folder: practices\n    colour: blue\n"),
+        [(
+            17,
+            "in `practices`: unknown field `colour`, expected one of `folder`, `title`, `sort_by`, `paginate`, `template`, `fields`".to_string()
+        )]
+    );
+}
+
+#[test]
+fn an_address_too_long_for_a_file_name_is_an_error_at_its_field_in_check_too() {
+    let site = Fixture::copy("basic");
+    let long_tag = "冷".repeat(90);
+    let long_slug = "a".repeat(256);
+    site.write(
+        FILE,
+        &format!("---\ntitle: A\naspect: green\ndate: 2023-01-01\nslug: {long_slug}\n---\n"),
+    );
+    site.write(
+        "content/practices/tagged.zh.md",
+        &format!("---\ntitle: B\naspect: green\ndate: 2023-01-01\ntags: [短, {long_tag}]\n---\n"),
+    );
+    let checked = casebook::check(&casebook::BuildOptions::new(site.root()));
+    let errors: Vec<(&str, usize, &str)> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| (d.file.as_str(), d.line, d.message.as_str()))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            (FILE, 5, "this page's address is too long for a file name"),
+            (
+                "content/practices/tagged.zh.md",
+                5,
+                "the tags term's address is too long for a file name"
+            ),
+        ]
+    );
+}

@@ -204,6 +204,7 @@ fn link(
     link_translations(&mut pages, &config, &mut found);
     let newest_first = newest_first_ranks(&pages);
     let taxonomies = collect_terms(&config, &mut pages, terms, &newest_first);
+    check_name_lengths(&pages, &taxonomies, &config, &mut found);
     let by_content_path = pages
         .iter()
         .enumerate()
@@ -380,6 +381,60 @@ fn reserved_paths(config: &Config) -> Vec<String> {
         }
     }
     reserved
+}
+
+/// The longest name a file system takes for a file or folder, in bytes (ext4, APFS, NTFS).
+const MAX_NAME_BYTES: usize = 255;
+
+/// A page or term whose address holds a name longer than file systems take: caught here, at its
+/// field, so that `check` says so too (a build would fail writing it, naming a staging path).
+fn check_name_lengths(
+    pages: &[Page],
+    taxonomies: &[TaxonomyTerms],
+    config: &Config,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let too_long = |path: &str| path.split('/').any(|name| name.len() > MAX_NAME_BYTES);
+    let hint = format!(
+        "a name in an address may take {MAX_NAME_BYTES} bytes (about 85 Chinese characters): shorten it, or set a shorter `slug:`"
+    );
+    for page in pages.iter().filter(|p| too_long(&p.path)) {
+        let (line, column) = page.source.positions.of("slug").unwrap_or((1, 1));
+        diagnostics.push(
+            Diagnostic::error(
+                &page.source.file,
+                "this page's address is too long for a file name",
+            )
+            .at(&page.source.text, line, column)
+            .with_hint(hint.clone()),
+        );
+    }
+    for terms in taxonomies {
+        let taxonomy = &config.taxonomies[terms.taxonomy].key;
+        for term in terms.by_language.values().flatten() {
+            let (Some(&first), true) = (term.pages.first(), too_long(&term.path)) else {
+                continue;
+            };
+            let page = &pages[first];
+            let field = page
+                .collection
+                .and_then(|c| {
+                    (config.collections[c].fields.iter())
+                        .find(|f| f.kind.taxonomy() == Some(taxonomy.as_str()))
+                })
+                .map(|f| f.name.as_str())
+                .unwrap_or(taxonomy);
+            let (line, column) = page.source.positions.of(field).unwrap_or((1, 1));
+            diagnostics.push(
+                Diagnostic::error(
+                    &page.source.file,
+                    format!("the {taxonomy} term's address is too long for a file name"),
+                )
+                .at(&page.source.text, line, column)
+                .with_hint(hint.clone()),
+            );
+        }
+    }
 }
 
 /// Whether `path` is a list page that a folder's `_index.md` speaks for: a language's home page
