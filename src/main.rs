@@ -4,7 +4,7 @@
 use casebook::diagnostics::{self, Format};
 use casebook::output::OutputState;
 use casebook::{BuildOptions, Report};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -13,7 +13,7 @@ use std::time::Instant;
 #[derive(Parser)]
 #[command(
     name = "casebook",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("CASEBOOK_BUILD_COMMIT"), ")"),
     about = "Build bilingual, searchable casebooks of best practices from Markdown"
 )]
 struct Cli {
@@ -119,6 +119,13 @@ enum Command {
         #[arg(long)]
         no_drafts: bool,
     },
+    /// Print the shell completion script: `casebook completions bash > /etc/bash_completion.d/casebook`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `casebook man > casebook.1`, or `casebook man | man -l -`.
+    Man,
 }
 
 #[derive(Args)]
@@ -215,6 +222,27 @@ fn main() -> ExitCode {
             finish(&site, report, started, false)
         }
         Command::Verify { dir, manifest } => verify(&dir, manifest),
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "casebook",
+                &mut std::io::stdout(),
+            );
+            ExitCode::SUCCESS
+        }
+        Command::Man => {
+            let mut page = Vec::new();
+            match clap_mangen::Man::new(Cli::command()).render(&mut page) {
+                Ok(()) => {
+                    use std::io::Write as _;
+                    // A closed pipe (`casebook man | head`) is not an error worth a message.
+                    let _ = std::io::stdout().write_all(&page);
+                    ExitCode::SUCCESS
+                }
+                Err(e) => usage_error(&format!("cannot write the manual page: {e}")),
+            }
+        }
         Command::Init { dir } => match casebook::scaffold::init(&dir) {
             Ok(files) => {
                 for file in files {
