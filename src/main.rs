@@ -245,6 +245,9 @@ fn main() -> ExitCode {
         }
         Command::Init { dir } => match casebook::scaffold::init(&dir) {
             Ok(files) => {
+                if let Some(note) = casebook::scaffold::no_release_note() {
+                    eprintln!("{note}");
+                }
                 for file in files {
                     println!("created {}", file.display());
                 }
