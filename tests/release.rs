@@ -1,0 +1,158 @@
+//! The release: scripts/release-archive for this machine's target, and the install step of the
+//! workflow `casebook init` writes, run against a local copy of a release.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn host_target() -> String {
+    let output = Command::new("rustc").arg("-vV").output().unwrap();
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .find_map(|line| line.strip_prefix("host: "))
+        .unwrap()
+        .to_string()
+}
+
+/// Runs scripts/release-archive for `target` with `binary`, into `output`.
+fn release_archive(target: &str, binary: &Path, output: &Path) -> PathBuf {
+    let run = Command::new("bash")
+        .arg(root().join("scripts/release-archive"))
+        .arg(target)
+        .arg(binary)
+        .arg(output)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    PathBuf::from(String::from_utf8(run.stdout).unwrap().trim())
+}
+
+fn sh(dir: &Path, command: &str) -> std::process::Output {
+    Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+#[test]
+#[cfg(unix)]
+fn the_archive_holds_the_binary_readme_and_licenses_and_sha256sums_verifies() {
+    let target = host_target();
+    let temp = tempfile::tempdir().unwrap();
+    // A stand-in for the binary keeps the test fast: the layout does not depend on it.
+    let binary = temp.path().join("built");
+    std::fs::write(&binary, "#!/bin/sh\necho casebook\n").unwrap();
+    let dist = temp.path().join("dist");
+    let archive = release_archive(&target, &binary, &dist);
+    let name = format!("casebook-v{}-{target}", env!("CARGO_PKG_VERSION"));
+    assert_eq!(archive, dist.join(format!("{name}.tar.gz")));
+
+    let listing = sh(&dist, &format!("tar -tzf {name}.tar.gz | sort"));
+    let mut expected: Vec<String> = ["", "LICENSE-APACHE", "LICENSE-MIT", "README.md", "casebook"]
+        .iter()
+        .map(|file| format!("{name}/{file}"))
+        .collect();
+    expected.sort();
+    assert_eq!(
+        String::from_utf8(listing.stdout)
+            .unwrap()
+            .lines()
+            .collect::<Vec<_>>(),
+        expected
+    );
+
+    let sums = std::fs::read_to_string(dist.join("SHA256SUMS")).unwrap();
+    assert_eq!(sums.lines().count(), 1, "{sums}");
+    assert!(sums.ends_with(&format!("  {name}.tar.gz\n")), "{sums}");
+    let check = sh(&dist, "sha256sum -c SHA256SUMS");
+    assert!(check.status.success(), "{check:?}");
+
+    // A changed byte fails the check.
+    let mut bytes = std::fs::read(&archive).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    std::fs::write(&archive, bytes).unwrap();
+    assert!(!sh(&dist, "sha256sum -c SHA256SUMS").status.success());
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn the_install_step_downloads_checks_and_puts_the_release_on_path() {
+    // A release as the release workflow lays it out, under a file:// address.
+    let server = tempfile::tempdir().unwrap();
+    let version = format!("v{}", env!("CARGO_PKG_VERSION"));
+    let download = server.path().join("releases/download").join(&version);
+    let arch = String::from_utf8(sh(server.path(), "uname -m").stdout).unwrap();
+    release_archive(
+        &format!("{}-unknown-linux-musl", arch.trim()),
+        Path::new(env!("CARGO_BIN_EXE_casebook")),
+        &download,
+    );
+
+    let workflow: serde_yaml::Value =
+        serde_yaml::from_str(&casebook::scaffold::github_workflow()).unwrap();
+    assert_eq!(
+        workflow["env"]["CASEBOOK_VERSION"].as_str(),
+        Some(&*version)
+    );
+    let install = workflow["jobs"]["build"]["steps"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find(|step| step["name"].as_str() == Some("Install casebook"))
+        .unwrap()["run"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let run = |repository: &str| {
+        let site = tempfile::tempdir().unwrap();
+        let temp = tempfile::tempdir().unwrap();
+        let path_file = temp.path().join("github_path");
+        let output = Command::new("bash")
+            .args(["-e", "-c", &install])
+            .current_dir(site.path())
+            .env("CASEBOOK_VERSION", &version)
+            .env("CASEBOOK_REPOSITORY", repository)
+            .env("CASEBOOK_FROM_SOURCE", "false")
+            .env("RUNNER_TEMP", temp.path())
+            .env("GITHUB_PATH", &path_file)
+            .output()
+            .unwrap();
+        let added = std::fs::read_to_string(&path_file).unwrap_or_default();
+        (output, added, temp)
+    };
+
+    let (output, added, _temp) = run(&format!("file://{}", server.path().display()));
+    assert!(output.status.success(), "{output:?}");
+    let binary = Path::new(added.trim()).join("casebook");
+    let version_line = Command::new(&binary).arg("--version").output().unwrap();
+    assert!(
+        String::from_utf8(version_line.stdout)
+            .unwrap()
+            .starts_with(&format!("casebook {}", env!("CARGO_PKG_VERSION")))
+    );
+
+    // An archive that does not match SHA256SUMS is refused, and nothing is put on PATH.
+    let archive = std::fs::read_dir(&download)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().ends_with(".tar.gz"))
+        .unwrap();
+    let mut bytes = std::fs::read(&archive).unwrap();
+    bytes[10] ^= 1;
+    std::fs::write(&archive, bytes).unwrap();
+    let (output, added, _temp) = run(&format!("file://{}", server.path().display()));
+    assert!(!output.status.success());
+    assert_eq!(added, "");
+}
