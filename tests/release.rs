@@ -156,3 +156,164 @@ fn the_install_step_downloads_checks_and_puts_the_release_on_path() {
     assert!(!output.status.success());
     assert_eq!(added, "");
 }
+
+/// The instructions of the Dockerfile, continuation lines joined, comments left out.
+fn dockerfile() -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(root().join("Dockerfile")).unwrap();
+    let mut instructions = Vec::new();
+    let mut current = String::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if let Some(start) = line.strip_suffix('\\') {
+            current.push_str(start);
+            current.push(' ');
+            continue;
+        }
+        current.push_str(line);
+        let (keyword, rest) = current.split_once(' ').unwrap();
+        instructions.push((keyword.to_string(), rest.trim().to_string()));
+        current.clear();
+    }
+    assert!(current.is_empty(), "the Dockerfile ends in a continuation");
+    instructions
+}
+
+#[test]
+fn the_dockerfile_builds_in_a_named_stage_and_runs_casebook_in_site() {
+    let instructions = dockerfile();
+    const KNOWN: [&str; 8] = [
+        "FROM",
+        "RUN",
+        "WORKDIR",
+        "COPY",
+        "ARG",
+        "ENV",
+        "ENTRYPOINT",
+        "CMD",
+    ];
+    for (keyword, rest) in &instructions {
+        assert!(KNOWN.contains(&keyword.as_str()), "{keyword} {rest}");
+        assert_eq!(keyword, &keyword.to_uppercase());
+    }
+    assert_eq!(instructions[0].0, "FROM", "the Dockerfile starts with FROM");
+
+    // Stages: every FROM names its stage; COPY --from names an earlier one.
+    let mut stages = Vec::new();
+    let mut stage_lines: Vec<Vec<(String, String)>> = Vec::new();
+    for (keyword, rest) in &instructions {
+        if keyword == "FROM" {
+            let words: Vec<&str> = rest.split_whitespace().collect();
+            assert!(
+                words.len() == 3 && words[1].eq_ignore_ascii_case("as"),
+                "FROM {rest}: name the stage"
+            );
+            stages.push(words[2].to_string());
+            stage_lines.push(Vec::new());
+        } else {
+            if let Some(from) = rest.strip_prefix("--from=") {
+                let from = from.split_whitespace().next().unwrap();
+                assert!(
+                    stages[..stages.len() - 1].contains(&from.to_string()),
+                    "{rest}"
+                );
+            }
+            stage_lines
+                .last_mut()
+                .unwrap()
+                .push((keyword.clone(), rest.clone()));
+        }
+    }
+    assert_eq!(stages, ["build", "runtime"]);
+
+    // The build stage copies what a build needs, all of it in the repository and let through
+    // by .dockerignore.
+    let ignore = std::fs::read_to_string(root().join(".dockerignore")).unwrap();
+    let mut copied = Vec::new();
+    for (keyword, rest) in &stage_lines[0] {
+        if keyword == "COPY" {
+            let words: Vec<&str> = rest.split_whitespace().collect();
+            for source in &words[..words.len() - 1] {
+                assert!(
+                    root().join(source).exists(),
+                    "COPY {source}: not in the repository"
+                );
+                let source = source.trim_end_matches('/');
+                assert!(
+                    ignore
+                        .lines()
+                        .any(|l| l.trim_end_matches('/') == format!("!{source}")),
+                    "{source} is left out by .dockerignore"
+                );
+                copied.push(source.to_string());
+            }
+        }
+    }
+    for needed in ["Cargo.toml", "Cargo.lock", "build.rs", "src", "themes"] {
+        assert!(
+            copied.contains(&needed.to_string()),
+            "{needed} is not copied"
+        );
+    }
+    assert!(
+        stage_lines[0]
+            .iter()
+            .any(|(k, r)| k == "RUN" && r.contains("cargo build --release --locked"))
+    );
+
+    // The runtime stage: only the binary, casebook as the entrypoint, in /site.
+    let runtime = &stage_lines[1];
+    let has = |keyword: &str, rest: &str| runtime.iter().any(|(k, r)| k == keyword && r == rest);
+    assert!(
+        has("COPY", "--from=build /casebook /usr/local/bin/casebook"),
+        "{runtime:?}"
+    );
+    assert_eq!(runtime.iter().filter(|(k, _)| k == "COPY").count(), 1);
+    assert!(
+        !runtime.iter().any(|(k, _)| k == "RUN"),
+        "the runtime image runs nothing at build"
+    );
+    assert!(has("WORKDIR", "/site"));
+    assert!(has("ENTRYPOINT", "[\"casebook\"]"));
+    assert!(has("CMD", "[\"build\"]"));
+}
+
+#[test]
+fn the_release_workflow_passes_the_commit_the_dockerfile_takes() {
+    let workflow: serde_yaml::Value = serde_yaml::from_str(
+        &std::fs::read_to_string(root().join(".github/workflows/release.yml")).unwrap(),
+    )
+    .unwrap();
+    let push = workflow["jobs"]["image"]["steps"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("docker/build-push-action@"))
+        })
+        .unwrap();
+    assert_eq!(
+        push["with"]["build-args"].as_str(),
+        Some("CASEBOOK_COMMIT=${{ github.sha }}")
+    );
+    assert!(
+        dockerfile()
+            .iter()
+            .any(|(k, r)| k == "ARG" && r.starts_with("CASEBOOK_COMMIT"))
+    );
+    // Every target of the build matrix is run on a runner of its own.
+    let targets = |job: &str| -> Vec<String> {
+        workflow["jobs"][job]["strategy"]["matrix"]["include"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|t| t["target"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(targets("build"), targets("run"));
+    assert_eq!(targets("build").len(), 5);
+}
