@@ -317,3 +317,25 @@ fn the_release_workflow_passes_the_commit_the_dockerfile_takes() {
     assert_eq!(targets("build"), targets("run"));
     assert_eq!(targets("build").len(), 5);
 }
+
+#[test]
+fn the_readme_starts_with_install_for_this_version() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let first = readme.lines().find(|l| l.starts_with("## ")).unwrap();
+    assert_eq!(first, "## Install");
+    let version = env!("CARGO_PKG_VERSION");
+    for archive in [
+        "-$(uname -m)-unknown-linux-musl.tar.gz",
+        "-apple-darwin.tar.gz",
+        "-x86_64-pc-windows-msvc.zip",
+    ] {
+        let url = format!("/releases/download/v{version}/casebook-v{version}");
+        assert!(
+            readme.contains(&url) && readme.contains(archive),
+            "{url}…{archive}"
+        );
+    }
+    if env!("CARGO_PKG_REPOSITORY").is_empty() {
+        assert!(readme.contains("That address is not filled in yet"));
+    }
+}
