@@ -10,10 +10,18 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
+/// The version and the commit the binary was built from (build.rs).
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("CASEBOOK_BUILD_COMMIT"),
+    ")"
+);
+
 #[derive(Parser)]
 #[command(
     name = "casebook",
-    version = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("CASEBOOK_BUILD_COMMIT"), ")"),
+    version = VERSION,
     about = "Build bilingual, searchable casebooks of best practices from Markdown"
 )]
 struct Cli {
@@ -124,8 +132,12 @@ enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
-    /// Print the manual page (roff): `casebook man > casebook.1`, or `casebook man | man -l -`.
-    Man,
+    /// Print the manual page (roff): `casebook man > casebook.1`, or `casebook man | man -l -`;
+    /// `casebook man build` prints casebook-build(1).
+    Man {
+        /// A subcommand, for its own page.
+        subcommand: Option<String>,
+    },
 }
 
 #[derive(Args)]
@@ -231,9 +243,26 @@ fn main() -> ExitCode {
             );
             ExitCode::SUCCESS
         }
-        Command::Man => {
+        Command::Man { subcommand } => {
+            let mut command = Cli::command();
+            command.build();
+            if let Some(name) = subcommand {
+                let Some(sub) = command.find_subcommand(&name) else {
+                    let names: Vec<&str> =
+                        command.get_subcommands().map(|c| c.get_name()).collect();
+                    return usage_error(&format!(
+                        "\"{name}\" is not a subcommand; the subcommands are {}",
+                        names.join(", ")
+                    ));
+                };
+                // The page casebook(1) refers to: casebook-build(1), with the version.
+                // clap names are 'static; the process ends once the page is printed.
+                let page_name: &'static str =
+                    Box::leak(format!("casebook-{name}").into_boxed_str());
+                command = sub.clone().name(page_name).version(VERSION);
+            }
             let mut page = Vec::new();
-            match clap_mangen::Man::new(Cli::command()).render(&mut page) {
+            match clap_mangen::Man::new(command).render(&mut page) {
                 Ok(()) => {
                     use std::io::Write as _;
                     // A closed pipe (`casebook man | head`) is not an error worth a message.

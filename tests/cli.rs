@@ -700,3 +700,13 @@ fn the_man_page_is_roff_listing_the_subcommands() {
         assert!(page.contains(&format!("casebook\\-{sub}")), "{sub}: {page}");
     }
 }
+
+#[test]
+fn a_subcommand_has_the_page_the_man_page_refers_to() {
+    let page = stdout_of(&["man", "build"]);
+    assert!(page.contains(".TH casebook-build 1"), "{page}");
+    assert!(page.contains("\\-\\-output") && page.contains("\\-\\-base\\-url"));
+    let unknown = casebook().args(["man", "frobnicate"]).output().unwrap();
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("build, verify, check"));
+}
