@@ -4,16 +4,24 @@
 use casebook::diagnostics::{self, Format};
 use casebook::output::OutputState;
 use casebook::{BuildOptions, Report};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
+/// The version and the commit the binary was built from (build.rs).
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("CASEBOOK_BUILD_COMMIT"),
+    ")"
+);
+
 #[derive(Parser)]
 #[command(
     name = "casebook",
-    version,
+    version = VERSION,
     about = "Build bilingual, searchable casebooks of best practices from Markdown"
 )]
 struct Cli {
@@ -119,6 +127,17 @@ enum Command {
         #[arg(long)]
         no_drafts: bool,
     },
+    /// Print the shell completion script: `casebook completions bash > /etc/bash_completion.d/casebook`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `casebook man > casebook.1`, or `casebook man | man -l -`;
+    /// `casebook man build` prints casebook-build(1).
+    Man {
+        /// A subcommand, for its own page.
+        subcommand: Option<String>,
+    },
 }
 
 #[derive(Args)]
@@ -215,8 +234,49 @@ fn main() -> ExitCode {
             finish(&site, report, started, false)
         }
         Command::Verify { dir, manifest } => verify(&dir, manifest),
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "casebook",
+                &mut std::io::stdout(),
+            );
+            ExitCode::SUCCESS
+        }
+        Command::Man { subcommand } => {
+            let mut command = Cli::command();
+            command.build();
+            if let Some(name) = subcommand {
+                let Some(sub) = command.find_subcommand(&name) else {
+                    let names: Vec<&str> =
+                        command.get_subcommands().map(|c| c.get_name()).collect();
+                    return usage_error(&format!(
+                        "\"{name}\" is not a subcommand; the subcommands are {}",
+                        names.join(", ")
+                    ));
+                };
+                // The page casebook(1) refers to: casebook-build(1), with the version.
+                // clap names are 'static; the process ends once the page is printed.
+                let page_name: &'static str =
+                    Box::leak(format!("casebook-{name}").into_boxed_str());
+                command = sub.clone().name(page_name).version(VERSION);
+            }
+            let mut page = Vec::new();
+            match clap_mangen::Man::new(command).render(&mut page) {
+                Ok(()) => {
+                    use std::io::Write as _;
+                    // A closed pipe (`casebook man | head`) is not an error worth a message.
+                    let _ = std::io::stdout().write_all(&page);
+                    ExitCode::SUCCESS
+                }
+                Err(e) => usage_error(&format!("cannot write the manual page: {e}")),
+            }
+        }
         Command::Init { dir } => match casebook::scaffold::init(&dir) {
             Ok(files) => {
+                if let Some(note) = casebook::scaffold::no_release_note() {
+                    eprintln!("{note}");
+                }
                 for file in files {
                     println!("created {}", file.display());
                 }

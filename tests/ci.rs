@@ -49,18 +49,23 @@ fn the_repository_carries_the_workflow_that_init_writes() {
         Path::new(env!("CARGO_MANIFEST_DIR")).join(".github/workflows/casebook.yml"),
     )
     .unwrap();
-    assert_eq!(ours, casebook::scaffold::GITHUB_WORKFLOW);
+    assert_eq!(
+        ours,
+        casebook::scaffold::github_workflow(),
+        "after setting `repository` in Cargo.toml, write the workflow again: casebook init into a new folder and copy its .github/workflows/casebook.yml"
+    );
     let version = format!("CASEBOOK_VERSION: v{}", env!("CARGO_PKG_VERSION"));
     assert!(
         ours.contains(&version),
         "the workflow installs this version: {version}"
     );
-    assert!(casebook::scaffold::GITLAB_CI.contains(&version));
+    assert!(casebook::scaffold::gitlab_ci().contains(&version));
 }
 
 #[test]
 fn the_gitlab_pipeline_parses_and_publishes_public() {
-    let pipeline: serde_yaml::Value = serde_yaml::from_str(casebook::scaffold::GITLAB_CI).unwrap();
+    let pipeline: serde_yaml::Value =
+        serde_yaml::from_str(&casebook::scaffold::gitlab_ci()).unwrap();
     assert_eq!(
         pipeline["pages"]["artifacts"]["paths"][0].as_str(),
         Some("public")
@@ -204,4 +209,29 @@ fn exit_code_2_for_usage_errors() {
         .output()
         .unwrap();
     assert_eq!(unknown.status.code(), Some(2));
+}
+
+#[test]
+fn init_says_once_when_there_is_no_release_to_download() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_casebook"))
+        .arg("init")
+        .arg(dir.path().join("site"))
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let workflow = casebook::scaffold::github_workflow();
+    let pipeline = casebook::scaffold::gitlab_ci();
+    assert!(!workflow.contains("@repository@") && !pipeline.contains("@repository@"));
+    if env!("CARGO_PKG_REPOSITORY").is_empty() {
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains("repository"), "{stderr}");
+        assert!(workflow.contains("CASEBOOK_REPOSITORY: \"\""));
+        assert!(workflow.contains("built from crates.io"));
+    } else {
+        assert_eq!(stderr, "");
+        let line = format!("CASEBOOK_REPOSITORY: {}", casebook::scaffold::repository());
+        assert!(workflow.contains(&line) && pipeline.contains(&line));
+    }
 }

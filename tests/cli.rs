@@ -640,3 +640,73 @@ fn init_refuses_the_home_folder_and_what_holds_it() {
     assert!(output.status.success());
     assert!(fresh.join("site.yaml").exists());
 }
+
+fn stdout_of(args: &[&str]) -> String {
+    let output = casebook().args(args).output().unwrap();
+    assert!(
+        output.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[test]
+fn version_names_the_version_and_the_commit() {
+    let version = stdout_of(&["--version"]);
+    let expected = format!("casebook {} (commit ", env!("CARGO_PKG_VERSION"));
+    assert!(version.starts_with(&expected), "{version}");
+    let commit = version
+        .trim_end()
+        .strip_prefix(&expected)
+        .and_then(|rest| rest.strip_suffix(')'))
+        .unwrap();
+    assert!(
+        commit == "unknown" || (commit.len() >= 7 && commit.chars().all(|c| c.is_ascii_hexdigit())),
+        "{commit:?} is a short commit hash or unknown"
+    );
+}
+
+#[test]
+fn completions_for_every_shell_name_the_subcommands() {
+    let bash = stdout_of(&["completions", "bash"]);
+    assert!(bash.contains("complete -F _casebook"), "{bash}");
+    for sub in [
+        "build",
+        "serve",
+        "check",
+        "init",
+        "import",
+        "completions",
+        "man",
+    ] {
+        assert!(bash.contains(sub), "bash completion lacks {sub}");
+    }
+    for shell in ["zsh", "fish", "powershell", "elvish"] {
+        let script = stdout_of(&["completions", shell]);
+        assert!(script.contains("serve"), "{shell}: {script}");
+    }
+    let unknown = casebook().args(["completions", "tcsh"]).output().unwrap();
+    assert_eq!(unknown.status.code(), Some(2));
+}
+
+#[test]
+fn the_man_page_is_roff_listing_the_subcommands() {
+    let page = stdout_of(&["man"]);
+    assert!(page.contains(".TH casebook 1"), "{page}");
+    assert!(page.contains(".SH NAME"));
+    assert!(page.contains(env!("CARGO_PKG_VERSION")));
+    for sub in ["build", "serve", "verify", "completions"] {
+        assert!(page.contains(&format!("casebook\\-{sub}")), "{sub}: {page}");
+    }
+}
+
+#[test]
+fn a_subcommand_has_the_page_the_man_page_refers_to() {
+    let page = stdout_of(&["man", "build"]);
+    assert!(page.contains(".TH casebook-build 1"), "{page}");
+    assert!(page.contains("\\-\\-output") && page.contains("\\-\\-base\\-url"));
+    let unknown = casebook().args(["man", "frobnicate"]).output().unwrap();
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("build, verify, check"));
+}

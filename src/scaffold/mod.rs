@@ -101,11 +101,50 @@ Write the background of the practice here. The Chinese version is [中文](examp
 - A second measure
 "#;
 
+const GITHUB_WORKFLOW: &str = include_str!("github-workflow.yml");
+const GITLAB_CI: &str = include_str!("gitlab-ci.yml");
+
+/// The repository whose releases the written workflows download: the `repository` of this
+/// casebook's Cargo.toml, empty when whoever built it set none.
+pub fn repository() -> &'static str {
+    env!("CARGO_PKG_REPOSITORY")
+        .trim_end_matches('/')
+        .trim_end_matches(".git")
+}
+
+/// What `init` says, once, when the workflows it writes have no release to download.
+pub fn no_release_note() -> Option<&'static str> {
+    repository().is_empty().then_some(
+        "note: this casebook was built without a repository address (`repository` in its Cargo.toml), so the CI workflows written here build casebook from crates.io instead of downloading a release",
+    )
+}
+
+fn with_repository(template: &str) -> String {
+    let line = if repository().is_empty() {
+        "  # The casebook that wrote this file names no repository to download releases from (its\n  \
+         # Cargo.toml has no `repository`), so casebook is built from crates.io.\n  \
+         CASEBOOK_REPOSITORY: \"\""
+            .to_string()
+    } else {
+        format!(
+            "  # Where the releases are: the repository of the casebook that wrote this file.\n  \
+             CASEBOOK_REPOSITORY: {}",
+            repository()
+        )
+    };
+    template.replace("@repository@", &line)
+}
+
 /// Checks pull requests and publishes to GitHub Pages; the repository's own example casebook
 /// carries the same file (a test keeps them equal).
-pub const GITHUB_WORKFLOW: &str = include_str!("github-workflow.yml");
+pub fn github_workflow() -> String {
+    with_repository(GITHUB_WORKFLOW)
+}
+
 /// The same for GitLab Pages.
-pub const GITLAB_CI: &str = include_str!("gitlab-ci.yml");
+pub fn gitlab_ci() -> String {
+    with_repository(GITLAB_CI)
+}
 
 /// Why `casebook init` must not write into `dir`, if it must not: the folders a build refuses
 /// to replace whatever they hold (a filesystem root, the home folder or a parent of it), and a
@@ -144,14 +183,15 @@ pub fn init(dir: &Path) -> Result<Vec<PathBuf>, String> {
             dir.display()
         ));
     }
+    let (github, gitlab) = (github_workflow(), gitlab_ci());
     let files: [(&str, &str); 6] = [
         ("site.yaml", INIT_SITE),
         ("content/practices/example.zh.md", INIT_PRACTICE_ZH),
         ("content/practices/example.en.md", INIT_PRACTICE_EN),
         // The output, and what builds keep beside it: staging folders and the lock file.
         (".gitignore", "/public\n/.public.*\n"),
-        (".github/workflows/casebook.yml", GITHUB_WORKFLOW),
-        (".gitlab-ci.yml", GITLAB_CI),
+        (".github/workflows/casebook.yml", &github),
+        (".gitlab-ci.yml", &gitlab),
     ];
     let mut written = Vec::new();
     for (path, text) in files {
