@@ -206,6 +206,9 @@ pub enum FieldType {
     /// A term of the named taxonomy.
     Term(String),
     List(Box<FieldType>),
+    /// Any value, kept as written for templates without being checked (`params:`, a value that
+    /// is a number on one page and a URL on another).
+    Any,
 }
 
 impl FieldType {
@@ -221,6 +224,7 @@ impl FieldType {
             FieldType::Metric => "a figure {name, value, unit, year}".into(),
             FieldType::Term(taxonomy) => format!("a term of {taxonomy}"),
             FieldType::List(of) => format!("a list of {}", of.describe_plural()),
+            FieldType::Any => "any value".into(),
         }
     }
 
@@ -695,6 +699,7 @@ fn field_type(raw: &RawField, taxonomies: &[Taxonomy]) -> Result<FieldType, (Str
             "url" => FieldType::Url,
             "standard" => FieldType::Standard,
             "metric" => FieldType::Metric,
+            "any" => FieldType::Any,
             "term" => {
                 let Some(taxonomy) = &raw.taxonomy else {
                     return Err((

@@ -68,6 +68,8 @@ pub enum Value {
     Term(String),
     Metric(Metric),
     List(Vec<Value>),
+    /// The value of an `any` field, as written.
+    Any(serde_json::Value),
 }
 
 impl Value {
@@ -402,6 +404,7 @@ fn check(value: &Yaml, kind: &FieldType, config: &Config) -> Result<Option<Value
         other => text(other),
     };
     Ok(Some(match kind {
+        FieldType::Any => Value::Any(serde_json::to_value(value).unwrap_or_default()),
         // A one-line text names the page (its title) or a thing: cleaned as terms are, so that
         // what looks the same is the same. A text keeps its lines. A title such as `2019` is
         // text to its author, whatever YAML makes of it.

@@ -853,3 +853,40 @@ fn a_site_whose_pages_have_no_dates_has_no_feed_and_links_none() {
     assert_eq!(home.count("link[type='application/atom+xml']"), 0);
     assert_eq!(home.count("a[type='application/atom+xml']"), 0);
 }
+
+/// A field of type `any` reaches templates as written, map or number or text, unchecked and out
+/// of the facts box.
+#[test]
+fn an_any_field_keeps_its_value_for_templates() {
+    let site = Fixture::copy("basic");
+    site.replace(
+        "site.yaml",
+        "      summary: { type: text }\n",
+        "      summary: { type: text }\n      params: { type: any }\n",
+    );
+    site.replace(
+        "content/practices/cold-chain.zh.md",
+        "contact: 张三\n",
+        "contact: 张三\nparams: { weight: 3, links: [a, b], home: https://example.org/ }\n",
+    );
+    site.replace(
+        "content/practices/joint-delivery.zh.md",
+        "tags: [物流]\n",
+        "tags: [物流]\nparams: 2019\n",
+    );
+    site.write(
+        "templates/page.html",
+        "<!doctype html><html><body><p class=\"p\">{% if not page.fields.params %}{% elif page.fields.params.home %}{{ page.fields.params.home }} {% for l in page.fields.params.links %}{{ l }}{% endfor %}{% else %}{{ page.fields.params }}{% endif %}</p><p class=\"w\">{% if page.fields.params and page.fields.params.weight %}{{ page.fields.params.weight + 1 }}{% endif %}</p></body></html>",
+    );
+    let report = site.build_ok();
+    let about_params: Vec<_> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.message.contains("params"))
+        .collect();
+    assert!(about_params.is_empty(), "{about_params:#?}");
+    let page = site.page("practices/cold-chain");
+    assert_eq!(page.texts("p.p"), ["https://example.org/ ab"]);
+    assert_eq!(page.texts("p.w"), ["4"]);
+    assert_eq!(site.page("practices/joint-delivery").texts("p.p"), ["2019"]);
+}
