@@ -152,6 +152,19 @@ struct RawCollection {
     template: Option<String>,
     #[serde(default)]
     fields: serde_yaml::Mapping,
+    #[serde(default)]
+    unknown_fields: UnknownFields,
+}
+
+/// What to say of a front matter key a collection does not declare: a warning (`warn`, the
+/// default), or nothing (`allow`, for migrated content); either way the value stays in
+/// `page.extra`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UnknownFields {
+    #[default]
+    Warn,
+    Allow,
 }
 
 #[derive(Debug, Clone)]
@@ -165,6 +178,7 @@ pub struct Collection {
     pub paginate: Option<usize>,
     pub template: String,
     pub fields: Vec<Field>,
+    pub unknown_fields: UnknownFields,
 }
 
 impl Collection {
@@ -538,6 +552,7 @@ pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
                 .template
                 .unwrap_or_else(|| "page.html".into()),
             fields,
+            unknown_fields: raw_collection.unknown_fields,
             key,
         });
     }

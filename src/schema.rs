@@ -1,7 +1,7 @@
 //! Validate: check each page's front matter against the fields its collection declares in
 //! `site.yaml`, producing typed values and every diagnostic at once.
 
-use crate::config::{Config, Field, FieldType, Show, yaml_key};
+use crate::config::{Config, Field, FieldType, Show, UnknownFields, yaml_key};
 use crate::content::SourcePage;
 use crate::diagnostics::Diagnostic;
 use crate::slug::clean_text;
@@ -191,6 +191,7 @@ pub fn validate(
     page: &SourcePage,
     fields: &[Field],
     owner: &str,
+    unknown: UnknownFields,
     config: &Config,
 ) -> (Checked, Vec<Diagnostic>) {
     let mut checked = Checked::default();
@@ -260,6 +261,9 @@ pub fn validate(
                         Ok(None) => {}
                         Err(problem) => diagnostics.push(problem.place(page, &name)),
                     }
+                } else if unknown == UnknownFields::Allow {
+                    let json = serde_json::to_value(value).unwrap_or(serde_json::Value::Null);
+                    checked.extra.insert(name, json);
                 } else {
                     let mut d = Diagnostic::warning(
                         &page.file,

@@ -890,3 +890,31 @@ fn an_any_field_keeps_its_value_for_templates() {
     assert_eq!(page.texts("p.w"), ["4"]);
     assert_eq!(site.page("practices/joint-delivery").texts("p.p"), ["2019"]);
 }
+
+/// `unknown_fields: allow` silences the warnings for undeclared keys; they stay in page.extra.
+#[test]
+fn unknown_fields_can_be_allowed_per_collection() {
+    let site = Fixture::copy("basic");
+    let warned = |report: &casebook::Report| {
+        report
+            .diagnostics
+            .iter()
+            .filter(|d| d.message.contains("`contact` is not a field"))
+            .count()
+    };
+    assert_eq!(warned(&site.build_ok()), 1);
+    site.replace(
+        "site.yaml",
+        "    paginate: 2\n",
+        "    paginate: 2\n    unknown_fields: allow\n",
+    );
+    site.write(
+        "templates/page.html",
+        "<!doctype html><html><body><p class=\"contact\">{{ page.extra.contact | default(value='') }}</p></body></html>",
+    );
+    assert_eq!(warned(&site.build_ok()), 0);
+    assert_eq!(
+        site.page("practices/cold-chain").texts("p.contact"),
+        ["张三"]
+    );
+}
