@@ -946,3 +946,21 @@ fn a_hugo_shortcode_is_a_warning_at_its_position_and_left_out_of_feeds_and_searc
         "the search index holds the text around a shortcode"
     );
 }
+
+/// A key holding a colon (`cSpell:ignore`) is found at its own line, not at the top of the file.
+#[test]
+fn a_warning_for_a_key_with_a_colon_points_at_its_line() {
+    let site = Fixture::copy("basic");
+    let warnings = warnings_for(
+        &site,
+        b"---\ntitle: A\naspect: green\ndate: 2030-01-01\ncSpell:ignore: [xuzhou]\n---\nBody.\n",
+    );
+    let found: Vec<(usize, usize, &str)> = warnings
+        .iter()
+        .map(|w| (w.line, w.column, w.message.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [(5, 16, "`cSpell:ignore` is not a field of practices")]
+    );
+}
