@@ -112,6 +112,16 @@ struct RawConfig {
     #[serde(default)]
     ignore: Vec<String>,
     broken_anchors: Option<serde_yaml::Value>,
+    #[serde(default)]
+    pages: RawPages,
+}
+
+/// `pages:`: what the pages outside the collections (`about.md`) may hold.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPages {
+    #[serde(default)]
+    fields: serde_yaml::Mapping,
 }
 
 fn default_theme() -> String {
@@ -129,6 +139,8 @@ pub struct Config {
     pub theme: String,
     /// In declared order: the first is the site's main collection.
     pub collections: Vec<Collection>,
+    /// The fields of a page outside the collections: the built-in ones and those of `pages:`.
+    pub page_fields: Vec<Field>,
     /// In declared order.
     pub taxonomies: Vec<Taxonomy>,
     pub extra: serde_json::Value,
@@ -487,17 +499,10 @@ pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
         }
     }
 
-    let mut collections = Vec::new();
-    for (key, value) in ordered(&raw.collections) {
-        let raw_collection = match from_value::<RawCollection>(value, text, &key) {
-            Ok(c) => c,
-            Err(d) => {
-                diagnostics.push(d);
-                continue;
-            }
-        };
+    // The fields a mapping of `site.yaml` declares (a collection's, or `pages:`'s).
+    let parse_fields = |mapping: &serde_yaml::Mapping, diagnostics: &mut Vec<Diagnostic>| {
         let mut fields = Vec::new();
-        for (name, value) in ordered(&raw_collection.fields) {
+        for (name, value) in ordered(mapping) {
             let raw_field = match from_value::<RawField>(value, text, &name) {
                 Ok(f) => f,
                 Err(d) => {
@@ -531,6 +536,28 @@ pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
                 }
             }
         }
+        fields
+    };
+
+    // A page outside the collections has a title, a summary and a date, and what `pages:` adds.
+    let mut page_fields = crate::schema::standalone_fields();
+    for field in parse_fields(&raw.pages.fields, &mut diagnostics) {
+        match page_fields.iter_mut().find(|f| f.name == field.name) {
+            Some(built_in) => *built_in = field,
+            None => page_fields.push(field),
+        }
+    }
+
+    let mut collections = Vec::new();
+    for (key, value) in ordered(&raw.collections) {
+        let raw_collection = match from_value::<RawCollection>(value, text, &key) {
+            Ok(c) => c,
+            Err(d) => {
+                diagnostics.push(d);
+                continue;
+            }
+        };
+        let mut fields = parse_fields(&raw_collection.fields, &mut diagnostics);
         if !fields.iter().any(|f| f.name == "title") {
             fields.insert(
                 0,
@@ -595,6 +622,7 @@ pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
         languages,
         theme: raw.theme,
         collections,
+        page_fields,
         taxonomies,
         extra: serde_json::to_value(&raw.extra).unwrap_or(serde_json::Value::Null),
         ignore: crate::content::Ignore::new(raw.ignore.iter().map(String::as_str)),

@@ -918,3 +918,51 @@ fn unknown_fields_can_be_allowed_per_collection() {
         ["张三"]
     );
 }
+
+/// `pages: { fields: … }` declares the fields of pages outside the collections: their keys are
+/// checked and typed, and no longer warnings.
+#[test]
+fn pages_outside_collections_declare_their_fields() {
+    let site = Fixture::copy("basic");
+    site.replace(
+        "content/about.zh.md",
+        "summary: 关于本站\n",
+        "summary: 关于本站\nweight: 3\nparams: { wide: true }\n",
+    );
+    let warned = |report: &casebook::Report| -> Vec<String> {
+        report
+            .diagnostics
+            .iter()
+            .filter(|d| d.file == "content/about.zh.md")
+            .map(|d| d.message.clone())
+            .collect()
+    };
+    assert_eq!(
+        warned(&site.build_ok()),
+        [
+            "`weight` is not a field of a page outside the collections",
+            "`params` is not a field of a page outside the collections",
+        ]
+    );
+    site.replace(
+        "site.yaml",
+        "taxonomies:\n",
+        "pages:\n  fields:\n    weight: { type: integer }\n    params: { type: any }\ntaxonomies:\n",
+    );
+    site.write(
+        "templates/page.html",
+        "<!doctype html><html><body><p class=\"w\">{{ page.fields.weight | default(value='') }}</p></body></html>",
+    );
+    assert!(warned(&site.build_ok()).is_empty());
+    assert_eq!(site.page("about").texts("p.w"), ["3"]);
+    site.replace("content/about.zh.md", "weight: 3\n", "weight: heavy\n");
+    let report = site.build();
+    assert!(
+        report
+            .diagnostics
+            .iter()
+            .any(|d| d.is_error() && d.file == "content/about.zh.md" && d.line == 4),
+        "{:#?}",
+        report.diagnostics
+    );
+}
