@@ -124,6 +124,20 @@ struct RawPages {
     fields: serde_yaml::Mapping,
 }
 
+/// How many pages a list shows when `paginate:` is not set: a folder of 400 documents is not
+/// one page of 400 cards.
+pub const DEFAULT_PAGINATE: usize = 50;
+
+/// Pages per list page: `paginate: N`, `DEFAULT_PAGINATE` when unset, all on one (`None`) with
+/// `paginate: 0`.
+fn paginate(written: Option<usize>) -> Option<usize> {
+    match written {
+        None => Some(DEFAULT_PAGINATE),
+        Some(0) => None,
+        Some(n) => Some(n),
+    }
+}
+
 fn default_theme() -> String {
     "default".to_string()
 }
@@ -492,7 +506,7 @@ pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
                 closed: t.closed,
                 terms: t.terms,
                 from: t.from,
-                paginate: t.paginate,
+                paginate: paginate(t.paginate),
                 nav: t.nav.unwrap_or(t.closed),
             }),
             Err(d) => diagnostics.push(d),
@@ -574,7 +588,7 @@ pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
             folder: raw_collection.folder.trim_matches('/').to_string(),
             title: raw_collection.title,
             sort_by: raw_collection.sort_by.unwrap_or_else(|| "date".into()),
-            paginate: raw_collection.paginate.filter(|n| *n > 0),
+            paginate: paginate(raw_collection.paginate),
             template: raw_collection
                 .template
                 .unwrap_or_else(|| "page.html".into()),

@@ -966,3 +966,40 @@ fn pages_outside_collections_declare_their_fields() {
         report.diagnostics
     );
 }
+
+/// Without `paginate:`, a list shows 50 pages a page; `paginate: 0` keeps them on one.
+#[test]
+fn long_lists_are_paginated_by_default() {
+    let site = Fixture::copy("basic");
+    site.replace("site.yaml", "    paginate: 2\n", "");
+    for n in 0..52 {
+        site.write(
+            &format!("content/practices/p{n:02}.zh.md"),
+            &format!("---\ntitle: 做法 {n}\naspect: trade\ndate: 2020-01-01\n---\n正文。\n"),
+        );
+    }
+    site.build_ok();
+    let links = |path: &str| {
+        site.page(path)
+            .attrs("main a", "href")
+            .into_iter()
+            .filter_map(|h| {
+                let (_, rest) = h.rsplit_once("practices/")?;
+                let name = rest.trim_end_matches('/').to_string();
+                (!name.is_empty() && !name.starts_with("page")).then_some(name)
+            })
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+    };
+    assert_eq!(links("practices"), 50);
+    assert!(links("practices/page/2") > 0);
+    assert!(!site.public().join("practices/page/3").exists());
+    site.replace(
+        "site.yaml",
+        "  practices:\n",
+        "  practices:\n    paginate: 0\n",
+    );
+    site.build_ok();
+    assert_eq!(links("practices"), 55);
+    assert!(!site.public().join("practices/page/2").exists());
+}
