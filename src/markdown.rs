@@ -827,6 +827,39 @@ mod tests {
     }
 
     #[test]
+    fn shortcodes_are_left_out_whatever_their_spacing() {
+        let r = render(
+            "A {{<tabpane>}} B {{< /tabpane >}} C {{%include \"x\"%}} D\n\n{{< figure src=\"a.png\"\n  caption=\"x\" >}}\n\n## T {{< icon >}}\n",
+        );
+        let names: Vec<(String, usize)> = r
+            .warnings
+            .iter()
+            .map(|w| (w.message.clone(), w.offset))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("Hugo shortcode `tabpane` is not supported".to_string(), 2),
+                ("Hugo shortcode `include` is not supported".to_string(), 37),
+                ("Hugo shortcode `figure` is not supported".to_string(), 58),
+                ("Hugo shortcode `icon` is not supported".to_string(), 105),
+            ]
+        );
+        assert!(
+            !r.html.contains("{{") && !r.html.contains("tabpane"),
+            "{}",
+            r.html
+        );
+        assert!(!r.html.contains("<p></p>"), "{}", r.html);
+        assert!(
+            !r.text.contains("{{") && !r.text.contains("figure"),
+            "{}",
+            r.text
+        );
+        assert_eq!(r.toc[0].title, "T");
+    }
+
+    #[test]
     fn headings_get_unique_ids_and_self_links() {
         let r = render("## 背景\n\n## 背景\n\n### Details {#more}\n");
         assert!(
