@@ -112,6 +112,30 @@ struct RawConfig {
     #[serde(default)]
     ignore: Vec<String>,
     broken_anchors: Option<serde_yaml::Value>,
+    #[serde(default)]
+    pages: RawPages,
+}
+
+/// `pages:`: what the pages outside the collections (`about.md`) may hold.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPages {
+    #[serde(default)]
+    fields: serde_yaml::Mapping,
+}
+
+/// How many pages a list shows when `paginate:` is not set: a folder of 400 documents is not
+/// one page of 400 cards.
+pub const DEFAULT_PAGINATE: usize = 50;
+
+/// Pages per list page: `paginate: N`, `DEFAULT_PAGINATE` when unset, all on one (`None`) with
+/// `paginate: 0`.
+fn paginate(written: Option<usize>) -> Option<usize> {
+    match written {
+        None => Some(DEFAULT_PAGINATE),
+        Some(0) => None,
+        Some(n) => Some(n),
+    }
 }
 
 fn default_theme() -> String {
@@ -129,6 +153,8 @@ pub struct Config {
     pub theme: String,
     /// In declared order: the first is the site's main collection.
     pub collections: Vec<Collection>,
+    /// The fields of a page outside the collections: the built-in ones and those of `pages:`.
+    pub page_fields: Vec<Field>,
     /// In declared order.
     pub taxonomies: Vec<Taxonomy>,
     pub extra: serde_json::Value,
@@ -152,6 +178,19 @@ struct RawCollection {
     template: Option<String>,
     #[serde(default)]
     fields: serde_yaml::Mapping,
+    #[serde(default)]
+    unknown_fields: UnknownFields,
+}
+
+/// What to say of a front matter key a collection does not declare: a warning (`warn`, the
+/// default), or nothing (`allow`, for migrated content); either way the value stays in
+/// `page.extra`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UnknownFields {
+    #[default]
+    Warn,
+    Allow,
 }
 
 #[derive(Debug, Clone)]
@@ -165,6 +204,7 @@ pub struct Collection {
     pub paginate: Option<usize>,
     pub template: String,
     pub fields: Vec<Field>,
+    pub unknown_fields: UnknownFields,
 }
 
 impl Collection {
@@ -206,6 +246,9 @@ pub enum FieldType {
     /// A term of the named taxonomy.
     Term(String),
     List(Box<FieldType>),
+    /// Any value, kept as written for templates without being checked (`params:`, a value that
+    /// is a number on one page and a URL on another).
+    Any,
 }
 
 impl FieldType {
@@ -221,6 +264,7 @@ impl FieldType {
             FieldType::Metric => "a figure {name, value, unit, year}".into(),
             FieldType::Term(taxonomy) => format!("a term of {taxonomy}"),
             FieldType::List(of) => format!("a list of {}", of.describe_plural()),
+            FieldType::Any => "any value".into(),
         }
     }
 
@@ -462,24 +506,17 @@ pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
                 closed: t.closed,
                 terms: t.terms,
                 from: t.from,
-                paginate: t.paginate,
+                paginate: paginate(t.paginate),
                 nav: t.nav.unwrap_or(t.closed),
             }),
             Err(d) => diagnostics.push(d),
         }
     }
 
-    let mut collections = Vec::new();
-    for (key, value) in ordered(&raw.collections) {
-        let raw_collection = match from_value::<RawCollection>(value, text, &key) {
-            Ok(c) => c,
-            Err(d) => {
-                diagnostics.push(d);
-                continue;
-            }
-        };
+    // The fields a mapping of `site.yaml` declares (a collection's, or `pages:`'s).
+    let parse_fields = |mapping: &serde_yaml::Mapping, diagnostics: &mut Vec<Diagnostic>| {
         let mut fields = Vec::new();
-        for (name, value) in ordered(&raw_collection.fields) {
+        for (name, value) in ordered(mapping) {
             let raw_field = match from_value::<RawField>(value, text, &name) {
                 Ok(f) => f,
                 Err(d) => {
@@ -513,6 +550,28 @@ pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
                 }
             }
         }
+        fields
+    };
+
+    // A page outside the collections has a title, a summary and a date, and what `pages:` adds.
+    let mut page_fields = crate::schema::standalone_fields();
+    for field in parse_fields(&raw.pages.fields, &mut diagnostics) {
+        match page_fields.iter_mut().find(|f| f.name == field.name) {
+            Some(built_in) => *built_in = field,
+            None => page_fields.push(field),
+        }
+    }
+
+    let mut collections = Vec::new();
+    for (key, value) in ordered(&raw.collections) {
+        let raw_collection = match from_value::<RawCollection>(value, text, &key) {
+            Ok(c) => c,
+            Err(d) => {
+                diagnostics.push(d);
+                continue;
+            }
+        };
+        let mut fields = parse_fields(&raw_collection.fields, &mut diagnostics);
         if !fields.iter().any(|f| f.name == "title") {
             fields.insert(
                 0,
@@ -529,11 +588,12 @@ pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
             folder: raw_collection.folder.trim_matches('/').to_string(),
             title: raw_collection.title,
             sort_by: raw_collection.sort_by.unwrap_or_else(|| "date".into()),
-            paginate: raw_collection.paginate.filter(|n| *n > 0),
+            paginate: paginate(raw_collection.paginate),
             template: raw_collection
                 .template
                 .unwrap_or_else(|| "page.html".into()),
             fields,
+            unknown_fields: raw_collection.unknown_fields,
             key,
         });
     }
@@ -584,6 +644,7 @@ pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
         languages,
         theme: raw.theme,
         collections,
+        page_fields,
         taxonomies,
         extra: serde_json::to_value(&raw.extra).unwrap_or(serde_json::Value::Null),
         ignore: crate::content::Ignore::new(raw.ignore.iter().map(String::as_str)),
@@ -810,6 +871,7 @@ fn field_type(raw: &RawField, taxonomies: &[Taxonomy]) -> Result<FieldType, (Str
             "url" => FieldType::Url,
             "standard" => FieldType::Standard,
             "metric" => FieldType::Metric,
+            "any" => FieldType::Any,
             "term" => {
                 let Some(taxonomy) = &raw.taxonomy else {
                     return Err((

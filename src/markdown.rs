@@ -106,8 +106,22 @@ pub fn render_markdown(body: &str, context: &LinkContext<'_>) -> Rendered {
     let mut comments = Comments::default();
     // The dimensions of each image, in the order the images come.
     let mut image_sizes: Vec<Option<(u32, u32)>> = Vec::new();
+    let shortcodes = find_shortcodes(body);
+    for shortcode in &shortcodes {
+        if let Some(name) = &shortcode.opens {
+            rendered.warnings.push(MarkdownWarning {
+                message: format!("Hugo shortcode `{name}` is not supported"),
+                hint: "write its content as Markdown; the shortcode itself is left out of the page, its feed and search",
+                offset: shortcode.range.start,
+            });
+        }
+    }
 
     for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
+        let event = match without_shortcodes(event, &range, body, &shortcodes) {
+            Some(event) => event,
+            None => continue,
+        };
         let event = match event {
             Event::Start(Tag::Link {
                 link_type,
@@ -228,6 +242,10 @@ pub fn render_markdown(body: &str, context: &LinkContext<'_>) -> Rendered {
         with_image_tags(events, &image_sizes)
     };
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
+    if !shortcodes.is_empty() {
+        // A paragraph that held nothing but a shortcode.
+        html = html.replace("<p></p>\n", "");
+    }
     if let Some(offset) = comments.open {
         // An HTML comment runs to the end of the body; closed here, so that it does not hide
         // the rest of the page (the footer, the next article of the print page).
@@ -240,6 +258,122 @@ pub fn render_markdown(body: &str, context: &LinkContext<'_>) -> Rendered {
     }
     rendered.html = html;
     rendered
+}
+
+/// A Hugo shortcode (`{{< name … >}}`, `{{% name … %}}`) in a body, outside code.
+#[derive(Debug)]
+struct Shortcode {
+    /// Its bytes in the body, delimiters included.
+    range: Range<usize>,
+    /// Its name, unless it closes another (`{{< /name >}}`) or is written out (`{{</* … */>}}`).
+    opens: Option<String>,
+}
+
+/// The shortcodes of a body, in order: those in code spans and code blocks are text, as written.
+fn find_shortcodes(body: &str) -> Vec<Shortcode> {
+    if !body.contains("{{<") && !body.contains("{{%") {
+        return Vec::new();
+    }
+    let mut code: Vec<Range<usize>> = Vec::new();
+    let mut block_start = None;
+    for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
+        match event {
+            Event::Code(_) => code.push(range),
+            Event::Start(Tag::CodeBlock(_)) => block_start = Some(range.start),
+            Event::End(TagEnd::CodeBlock) => {
+                code.push(block_start.take().unwrap_or(range.start)..range.end)
+            }
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    let mut from = 0;
+    while let Some(at) = body[from..].find("{{").map(|at| from + at) {
+        from = at + 2;
+        let close = match body.as_bytes().get(at + 2) {
+            Some(b'<') => ">}}",
+            Some(b'%') => "%}}",
+            _ => continue,
+        };
+        if let Some(c) = code.iter().find(|c| c.contains(&at)) {
+            from = from.max(c.end);
+            continue;
+        }
+        let inner_start = at + 3;
+        let Some(end) = body[inner_start..].find(close).map(|e| inner_start + e) else {
+            continue;
+        };
+        let inner = body[inner_start..end].trim_start();
+        let opens = if inner.starts_with('/') {
+            None
+        } else {
+            let name: String = inner
+                .chars()
+                .take_while(|c| !c.is_whitespace() && !matches!(c, '>' | '%' | '/' | '"'))
+                .collect();
+            Some(name).filter(|n| !n.is_empty())
+        };
+        found.push(Shortcode {
+            range: at..end + close.len(),
+            opens,
+        });
+        from = end + close.len();
+    }
+    found
+}
+
+/// `event` without the parts of it that are shortcodes, or nothing when it was all shortcode.
+fn without_shortcodes<'a>(
+    event: Event<'a>,
+    range: &Range<usize>,
+    body: &str,
+    shortcodes: &[Shortcode],
+) -> Option<Event<'a>> {
+    if shortcodes.is_empty() {
+        return Some(event);
+    }
+    let overlapping: Vec<&Range<usize>> = shortcodes
+        .iter()
+        .map(|s| &s.range)
+        .filter(|s| s.start < range.end && range.start < s.end)
+        .collect();
+    if overlapping.is_empty() {
+        return Some(event);
+    }
+    let inside = overlapping
+        .iter()
+        .any(|s| s.start <= range.start && range.end <= s.end);
+    let (text, html) = match &event {
+        Event::Text(t) => (t, false),
+        Event::Html(t) | Event::InlineHtml(t) => (t, true),
+        _ => return Some(event),
+    };
+    if inside {
+        return None;
+    }
+    // Only text as written can be cut by its offsets; other text is kept as it is.
+    if body.get(range.clone()) != Some(text.as_ref()) {
+        return Some(event);
+    }
+    let mut kept = String::new();
+    let mut at = range.start;
+    for s in overlapping {
+        if s.start > at {
+            kept.push_str(&body[at..s.start]);
+        }
+        at = at.max(s.end);
+    }
+    if at < range.end {
+        kept.push_str(&body[at..range.end]);
+    }
+    if kept.trim().is_empty() && !html {
+        return None;
+    }
+    Some(match event {
+        Event::Text(_) => Event::Text(CowStr::from(kept)),
+        Event::Html(_) => Event::Html(CowStr::from(kept)),
+        _ => Event::InlineHtml(CowStr::from(kept)),
+    })
 }
 
 struct HeadingBuilder<'a> {
@@ -690,6 +824,39 @@ mod tests {
                 asset: &asset,
             },
         )
+    }
+
+    #[test]
+    fn shortcodes_are_left_out_whatever_their_spacing() {
+        let r = render(
+            "A {{<tabpane>}} B {{< /tabpane >}} C {{%include \"x\"%}} D\n\n{{< figure src=\"a.png\"\n  caption=\"x\" >}}\n\n## T {{< icon >}}\n",
+        );
+        let names: Vec<(String, usize)> = r
+            .warnings
+            .iter()
+            .map(|w| (w.message.clone(), w.offset))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("Hugo shortcode `tabpane` is not supported".to_string(), 2),
+                ("Hugo shortcode `include` is not supported".to_string(), 37),
+                ("Hugo shortcode `figure` is not supported".to_string(), 58),
+                ("Hugo shortcode `icon` is not supported".to_string(), 105),
+            ]
+        );
+        assert!(
+            !r.html.contains("{{") && !r.html.contains("tabpane"),
+            "{}",
+            r.html
+        );
+        assert!(!r.html.contains("<p></p>"), "{}", r.html);
+        assert!(
+            !r.text.contains("{{") && !r.text.contains("figure"),
+            "{}",
+            r.text
+        );
+        assert_eq!(r.toc[0].title, "T");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Validate: check each page's front matter against the fields its collection declares in
 //! `site.yaml`, producing typed values and every diagnostic at once.
 
-use crate::config::{Config, Field, FieldType, Show, yaml_key};
+use crate::config::{Config, Field, FieldType, Show, UnknownFields, yaml_key};
 use crate::content::SourcePage;
 use crate::diagnostics::Diagnostic;
 use crate::slug::clean_text;
@@ -68,6 +68,8 @@ pub enum Value {
     Term(String),
     Metric(Metric),
     List(Vec<Value>),
+    /// The value of an `any` field, as written.
+    Any(serde_json::Value),
 }
 
 impl Value {
@@ -189,6 +191,7 @@ pub fn validate(
     page: &SourcePage,
     fields: &[Field],
     owner: &str,
+    unknown: UnknownFields,
     config: &Config,
 ) -> (Checked, Vec<Diagnostic>) {
     let mut checked = Checked::default();
@@ -258,6 +261,9 @@ pub fn validate(
                         Ok(None) => {}
                         Err(problem) => diagnostics.push(problem.place(page, &name)),
                     }
+                } else if unknown == UnknownFields::Allow {
+                    let json = serde_json::to_value(value).unwrap_or(serde_json::Value::Null);
+                    checked.extra.insert(name, json);
                 } else {
                     let mut d = Diagnostic::warning(
                         &page.file,
@@ -402,6 +408,7 @@ fn check(value: &Yaml, kind: &FieldType, config: &Config) -> Result<Option<Value
         other => text(other),
     };
     Ok(Some(match kind {
+        FieldType::Any => Value::Any(serde_json::to_value(value).unwrap_or_default()),
         // A one-line text names the page (its title) or a thing: cleaned as terms are, so that
         // what looks the same is the same. A text keeps its lines. A title such as `2019` is
         // text to its author, whatever YAML makes of it.

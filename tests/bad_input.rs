@@ -970,7 +970,7 @@ fn an_unknown_collection_key_is_reported_at_its_line_and_alone() {
         site_yaml_errors(folder, "    folder: practices\n    colour: blue\n"),
         [(
             17,
-            "in `practices`: unknown field `colour`, expected one of `folder`, `title`, `sort_by`, `paginate`, `template`, `fields`".to_string()
+            "in `practices`: unknown field `colour`, expected one of `folder`, `title`, `sort_by`, `paginate`, `template`, `fields`, `unknown_fields`".to_string()
         )]
     );
 }
@@ -1005,5 +1005,70 @@ fn an_address_too_long_for_a_file_name_is_an_error_at_its_field_in_check_too() {
                 "the tags term's address is too long for a file name"
             ),
         ]
+    );
+}
+
+#[test]
+fn a_hugo_shortcode_is_a_warning_at_its_position_and_left_out_of_feeds_and_search() {
+    let site = Fixture::copy("basic");
+    let warnings = warnings_for(
+        &site,
+        "---\ntitle: A\naspect: green\ndate: 2030-01-01\n---\nIntro.\n\n{{< tabpane text=true >}}\nInside the tabs.\n{{< /tabpane >}}\n\nSay {{% include \"x.md\" %}} here, and `{{< kept >}}` in code.\n\n```text\n{{< block >}}\n```\n".as_bytes(),
+    );
+    let found: Vec<(usize, usize, &str)> = warnings
+        .iter()
+        .map(|w| (w.line, w.column, w.message.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (8, 1, "Hugo shortcode `tabpane` is not supported"),
+            (12, 5, "Hugo shortcode `include` is not supported"),
+        ]
+    );
+    let page = site.read("practices/bad/index.html");
+    assert!(page.contains("Inside the tabs."), "{page}");
+    assert!(
+        !page.contains("tabpane") && !page.contains("include"),
+        "{page}"
+    );
+    assert!(page.contains("{{&lt; kept &gt;}}") && page.contains("{{&lt; block &gt;}}"));
+    let texts = site.built_texts(&[".xml", ".json", ".js", ".bin", ".html"]);
+    // What code shows is the page's text, as written; nothing else of a shortcode is left.
+    for (path, text) in &texts {
+        let text = text
+            .replace("{{< kept >}}", "")
+            .replace("{{&lt; kept &gt;}}", "")
+            .replace("{{< block >}}", "")
+            .replace("{{&lt; block &gt;}}", "");
+        for word in ["tabpane", "include", "{{<", "{{%", "{{&lt;"] {
+            assert!(!text.contains(word), "{path} holds {word}");
+        }
+    }
+    let feed = site.read("atom.xml");
+    assert!(feed.contains("Inside the tabs."), "{feed}");
+    assert!(
+        texts
+            .iter()
+            .any(|(path, text)| path.starts_with("search-index") && text.contains("Say here")),
+        "the search index holds the text around a shortcode"
+    );
+}
+
+/// A key holding a colon (`cSpell:ignore`) is found at its own line, not at the top of the file.
+#[test]
+fn a_warning_for_a_key_with_a_colon_points_at_its_line() {
+    let site = Fixture::copy("basic");
+    let warnings = warnings_for(
+        &site,
+        b"---\ntitle: A\naspect: green\ndate: 2030-01-01\ncSpell:ignore: [xuzhou]\n---\nBody.\n",
+    );
+    let found: Vec<(usize, usize, &str)> = warnings
+        .iter()
+        .map(|w| (w.line, w.column, w.message.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [(5, 16, "`cSpell:ignore` is not a field of practices")]
     );
 }

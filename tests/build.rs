@@ -853,3 +853,153 @@ fn a_site_whose_pages_have_no_dates_has_no_feed_and_links_none() {
     assert_eq!(home.count("link[type='application/atom+xml']"), 0);
     assert_eq!(home.count("a[type='application/atom+xml']"), 0);
 }
+
+/// A field of type `any` reaches templates as written, map or number or text, unchecked and out
+/// of the facts box.
+#[test]
+fn an_any_field_keeps_its_value_for_templates() {
+    let site = Fixture::copy("basic");
+    site.replace(
+        "site.yaml",
+        "      summary: { type: text }\n",
+        "      summary: { type: text }\n      params: { type: any }\n",
+    );
+    site.replace(
+        "content/practices/cold-chain.zh.md",
+        "contact: 张三\n",
+        "contact: 张三\nparams: { weight: 3, links: [a, b], home: https://example.org/ }\n",
+    );
+    site.replace(
+        "content/practices/joint-delivery.zh.md",
+        "tags: [物流]\n",
+        "tags: [物流]\nparams: 2019\n",
+    );
+    site.write(
+        "templates/page.html",
+        "<!doctype html><html><body><p class=\"p\">{% if not page.fields.params %}{% elif page.fields.params.home %}{{ page.fields.params.home }} {% for l in page.fields.params.links %}{{ l }}{% endfor %}{% else %}{{ page.fields.params }}{% endif %}</p><p class=\"w\">{% if page.fields.params and page.fields.params.weight %}{{ page.fields.params.weight + 1 }}{% endif %}</p></body></html>",
+    );
+    let report = site.build_ok();
+    let about_params: Vec<_> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.message.contains("params"))
+        .collect();
+    assert!(about_params.is_empty(), "{about_params:#?}");
+    let page = site.page("practices/cold-chain");
+    assert_eq!(page.texts("p.p"), ["https://example.org/ ab"]);
+    assert_eq!(page.texts("p.w"), ["4"]);
+    assert_eq!(site.page("practices/joint-delivery").texts("p.p"), ["2019"]);
+}
+
+/// `unknown_fields: allow` silences the warnings for undeclared keys; they stay in page.extra.
+#[test]
+fn unknown_fields_can_be_allowed_per_collection() {
+    let site = Fixture::copy("basic");
+    let warned = |report: &casebook::Report| {
+        report
+            .diagnostics
+            .iter()
+            .filter(|d| d.message.contains("`contact` is not a field"))
+            .count()
+    };
+    assert_eq!(warned(&site.build_ok()), 1);
+    site.replace(
+        "site.yaml",
+        "    paginate: 2\n",
+        "    paginate: 2\n    unknown_fields: allow\n",
+    );
+    site.write(
+        "templates/page.html",
+        "<!doctype html><html><body><p class=\"contact\">{{ page.extra.contact | default(value='') }}</p></body></html>",
+    );
+    assert_eq!(warned(&site.build_ok()), 0);
+    assert_eq!(
+        site.page("practices/cold-chain").texts("p.contact"),
+        ["张三"]
+    );
+}
+
+/// `pages: { fields: … }` declares the fields of pages outside the collections: their keys are
+/// checked and typed, and no longer warnings.
+#[test]
+fn pages_outside_collections_declare_their_fields() {
+    let site = Fixture::copy("basic");
+    site.replace(
+        "content/about.zh.md",
+        "summary: 关于本站\n",
+        "summary: 关于本站\nweight: 3\nparams: { wide: true }\n",
+    );
+    let warned = |report: &casebook::Report| -> Vec<String> {
+        report
+            .diagnostics
+            .iter()
+            .filter(|d| d.file == "content/about.zh.md")
+            .map(|d| d.message.clone())
+            .collect()
+    };
+    assert_eq!(
+        warned(&site.build_ok()),
+        [
+            "`weight` is not a field of a page outside the collections",
+            "`params` is not a field of a page outside the collections",
+        ]
+    );
+    site.replace(
+        "site.yaml",
+        "taxonomies:\n",
+        "pages:\n  fields:\n    weight: { type: integer }\n    params: { type: any }\ntaxonomies:\n",
+    );
+    site.write(
+        "templates/page.html",
+        "<!doctype html><html><body><p class=\"w\">{{ page.fields.weight | default(value='') }}</p></body></html>",
+    );
+    assert!(warned(&site.build_ok()).is_empty());
+    assert_eq!(site.page("about").texts("p.w"), ["3"]);
+    site.replace("content/about.zh.md", "weight: 3\n", "weight: heavy\n");
+    let report = site.build();
+    assert!(
+        report
+            .diagnostics
+            .iter()
+            .any(|d| d.is_error() && d.file == "content/about.zh.md" && d.line == 4),
+        "{:#?}",
+        report.diagnostics
+    );
+}
+
+/// Without `paginate:`, a list shows 50 pages a page; `paginate: 0` keeps them on one.
+#[test]
+fn long_lists_are_paginated_by_default() {
+    let site = Fixture::copy("basic");
+    site.replace("site.yaml", "    paginate: 2\n", "");
+    for n in 0..52 {
+        site.write(
+            &format!("content/practices/p{n:02}.zh.md"),
+            &format!("---\ntitle: 做法 {n}\naspect: trade\ndate: 2020-01-01\n---\n正文。\n"),
+        );
+    }
+    site.build_ok();
+    let links = |path: &str| {
+        site.page(path)
+            .attrs("main a", "href")
+            .into_iter()
+            .filter_map(|h| {
+                let (_, rest) = h.rsplit_once("practices/")?;
+                let name = rest.trim_end_matches('/').to_string();
+                (!name.is_empty() && !name.starts_with("page")).then_some(name)
+            })
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+    };
+    assert_eq!(links("practices"), 50);
+    assert!(links("practices/page/2") > 0);
+    assert!(!site.public().join("practices/page/3").exists());
+    site.replace(
+        "site.yaml",
+        "  practices:\n",
+        "  practices:\n    paginate: 0\n",
+    );
+    site.build_ok();
+    assert_eq!(links("practices"), 55);
+    assert!(!site.public().join("practices/page/2").exists());
+}

@@ -318,7 +318,7 @@ pub fn positions(yaml: &str) -> Positions {
         if !starts_key {
             continue;
         }
-        let Some(colon) = line.find(':') else {
+        let Some(colon) = key_colon(line) else {
             continue;
         };
         let key = line[..colon].trim().trim_matches(['"', '\'']).to_string();
@@ -347,9 +347,29 @@ pub fn positions(yaml: &str) -> Positions {
     found
 }
 
+/// Where the colon that ends a mapping key stands in `line`: the first one followed by a space or
+/// the end of the line, outside a quoted key (`cSpell:ignore: …`, `"a: b": …`).
+fn key_colon(line: &str) -> Option<usize> {
+    let bytes = line.as_bytes();
+    let mut from = 0;
+    if let Some(quote @ (b'"' | b'\'')) = bytes.first() {
+        from = 1 + line[1..].find(*quote as char)? + 1;
+    }
+    (from..bytes.len())
+        .find(|&i| bytes[i] == b':' && bytes.get(i + 1).is_none_or(|b| matches!(b, b' ' | b'\t')))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_may_hold_colons() {
+        let found = positions("title: A\ncSpell:ignore: [xx]\n\"a: b\": c\nurl: https://x.org\n");
+        assert_eq!(found.of("cSpell:ignore"), Some((2, 16)));
+        assert_eq!(found.of("a: b"), Some((3, 9)));
+        assert_eq!(found.of("url"), Some((4, 6)));
+    }
 
     #[test]
     fn splits_front_matter_and_body() {

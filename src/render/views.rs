@@ -429,6 +429,8 @@ impl<'a> Views<'a> {
         let lang = page.lang();
         (collection.fields.iter())
             .filter(|f| f.name != "title" && f.name != "summary" && f.show != Show::Never)
+            // A value of any shape is for the site's own templates.
+            .filter(|f| f.kind != FieldType::Any)
             .filter_map(|field| {
                 let value = page.checked.fields.get(&field.name);
                 let empty =
@@ -463,6 +465,7 @@ impl<'a> Views<'a> {
             Value::Integer(n) => json!(n),
             Value::Number(n) => number_view(*n),
             Value::Boolean(b) => json!(b),
+            Value::Any(v) => v.clone(),
             Value::Metric(m) => {
                 json!({"name": m.name, "value": number_view(m.value), "unit": m.unit, "year": m.year})
             }
@@ -500,5 +503,6 @@ fn type_name(kind: &FieldType) -> &'static str {
         FieldType::Metric => "metric",
         FieldType::Term(_) => "term",
         FieldType::List(_) => "list",
+        FieldType::Any => "any",
     }
 }

@@ -315,7 +315,7 @@ fn placeholder(config: &Config, field: &Field, today: Date) -> (String, String) 
             }
             _ => "\"TODO\"".into(),
         },
-        FieldType::String | FieldType::Text => "\"TODO\"".into(),
+        FieldType::String | FieldType::Text | FieldType::Any => "\"TODO\"".into(),
     };
     (value, what)
 }

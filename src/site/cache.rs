@@ -8,7 +8,6 @@ use crate::config::Config;
 use crate::content::SourcePage;
 use crate::diagnostics::Diagnostic;
 use crate::markdown::Rendered;
-use crate::schema;
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -117,7 +116,7 @@ pub(super) fn validate_all(
     cache: Option<&Cache>,
     unlinked: &Arc<Rendered>,
 ) -> (Vec<(Arc<Validated>, bool)>, Vec<Option<Page>>) {
-    let standalone = schema::standalone_fields();
+    let standalone = &config.page_fields;
     let last = cache.and_then(|c| c.linked.as_ref()).map(|l| &l.from);
     sources
         .par_iter()
@@ -133,7 +132,7 @@ pub(super) fn validate_all(
                 Some(cached) => (Arc::clone(cached), false),
                 None => {
                     let validated = crate::crash::processing(&source.file, || {
-                        validate_page(source, config, &standalone, unlinked)
+                        validate_page(source, config, standalone, unlinked)
                     });
                     (Arc::new(validated), true)
                 }

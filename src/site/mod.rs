@@ -10,7 +10,7 @@ pub use assets::{Assets, Published, published_path};
 pub use cache::Cache;
 pub use translations::missing_translations;
 
-use crate::config::{Config, Field};
+use crate::config::{Config, Field, UnknownFields};
 use crate::content::SourcePage;
 use crate::diagnostics::Diagnostic;
 use crate::markdown::Rendered;
@@ -255,7 +255,10 @@ fn validate_page(
         }
         None => (standalone, "a page outside the collections"),
     };
-    let (checked, mut diagnostics) = schema::validate(source, fields, owner, config);
+    let unknown = collection.map_or(UnknownFields::Warn, |c| {
+        config.collections[c].unknown_fields
+    });
+    let (checked, mut diagnostics) = schema::validate(source, fields, owner, unknown, config);
     diagnostics.extend(source.warnings.iter().cloned());
     let page = (!diagnostics.iter().any(Diagnostic::is_error)).then(|| {
         let terms = page_terms(config, collection, &checked);

@@ -158,6 +158,7 @@ fn display_value(value: &Value) -> String {
         Value::Integer(n) => n.to_string(),
         Value::Number(n) => n.to_string(),
         Value::Boolean(b) => b.to_string(),
+        Value::Any(v) => v.to_string(),
         Value::Metric(m) => format!("{} {}", m.name, m.value),
     }
 }
