@@ -1285,24 +1285,8 @@ impl<'c, R: BufRead> Parser<'c, R> {
         let mut alt = String::new();
         let mut title = String::new();
         let mut embed = None;
-        let mut text_box = false;
-        let mut depth = 0usize;
-        loop {
-            match self.next()? {
-                Event::End(end) if depth == 0 && end.name() == e.name() => break,
-                Event::End(_) => depth = depth.saturating_sub(1),
-                Event::Start(s) if s.name().as_ref() == b"w:txbxContent" => {
-                    text_box = true;
-                    self.skip(&s)?;
-                }
-                Event::Start(s) => {
-                    drawing_attrs(&s, &mut alt, &mut title, &mut embed);
-                    depth += 1;
-                }
-                Event::Empty(s) => drawing_attrs(&s, &mut alt, &mut title, &mut embed),
-                _ => {}
-            }
-        }
+        let text_box =
+            self.drawing_parts(e, |s| drawing_attrs(s, &mut alt, &mut title, &mut embed))?;
         if text_box {
             self.gap(Missing::TextBox, out);
         } else if let Some(entry) = embed.and_then(|id| self.image_entry(&id)) {
@@ -1317,29 +1301,40 @@ impl<'c, R: BufRead> Parser<'c, R> {
         Ok(())
     }
 
-    /// `w:pict` and `w:object` (VML): an image, a text box or an embedded object.
-    fn vml(&mut self, e: &BytesStart<'static>, out: &mut Vec<Inline>) -> XmlResult<()> {
-        let mut image = None;
-        let mut alt = String::new();
-        let mut object = e.name().as_ref() == b"w:object";
+    /// Reads the parts of a drawing (`w:drawing`, `w:pict`, `w:object`) up to its end, giving
+    /// each element to `attrs`; whether it holds a text box (whose text is skipped).
+    fn drawing_parts(
+        &mut self,
+        e: &BytesStart<'static>,
+        mut attrs: impl FnMut(&BytesStart<'_>),
+    ) -> XmlResult<bool> {
         let mut text_box = false;
         let mut depth = 0usize;
         loop {
             match self.next()? {
-                Event::End(end) if depth == 0 && end.name() == e.name() => break,
+                Event::End(end) if depth == 0 && end.name() == e.name() => return Ok(text_box),
                 Event::End(_) => depth = depth.saturating_sub(1),
                 Event::Start(s) if s.name().as_ref() == b"w:txbxContent" => {
                     text_box = true;
                     self.skip(&s)?;
                 }
                 Event::Start(s) => {
-                    vml_attrs(&s, &mut image, &mut alt, &mut object);
+                    attrs(&s);
                     depth += 1;
                 }
-                Event::Empty(s) => vml_attrs(&s, &mut image, &mut alt, &mut object),
+                Event::Empty(s) => attrs(&s),
                 _ => {}
             }
         }
+    }
+
+    /// `w:pict` and `w:object` (VML): an image, a text box or an embedded object.
+    fn vml(&mut self, e: &BytesStart<'static>, out: &mut Vec<Inline>) -> XmlResult<()> {
+        let mut image = None;
+        let mut alt = String::new();
+        let mut object = e.name().as_ref() == b"w:object";
+        let text_box =
+            self.drawing_parts(e, |s| vml_attrs(s, &mut image, &mut alt, &mut object))?;
         if object {
             self.gap(Missing::Object, out);
         } else if text_box {
