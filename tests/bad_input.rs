@@ -22,6 +22,29 @@ fn errors_for(text: &[u8]) -> Vec<Diagnostic> {
         .collect()
 }
 
+/// The one error of `report`, which must be in site.yaml at `place` (line, column), its message
+/// starting with `prefix`; `case` names the input in a failure.
+fn one_site_yaml_error<'a>(
+    report: &'a casebook::Report,
+    place: (usize, usize),
+    prefix: &str,
+    case: &str,
+) -> &'a Diagnostic {
+    let errors: Vec<&Diagnostic> = report.diagnostics.iter().filter(|d| d.is_error()).collect();
+    assert_eq!(errors.len(), 1, "{case}: {errors:#?}");
+    assert_eq!(
+        (errors[0].file.as_str(), errors[0].line, errors[0].column),
+        ("site.yaml", place.0, place.1),
+        "{case}"
+    );
+    assert!(
+        errors[0].message.starts_with(prefix),
+        "{case}: {}",
+        errors[0].message
+    );
+    errors[0]
+}
+
 /// The one error, as (line, column, message).
 fn single_error(text: &str) -> (usize, usize, String) {
     let errors = errors_for(text.as_bytes());
@@ -559,18 +582,7 @@ fn a_theme_is_a_name_not_a_path() {
     ] {
         site.write("site.yaml", &format!("{yaml}theme: {name}\n"));
         let report = site.build();
-        let errors: Vec<&Diagnostic> = report.diagnostics.iter().filter(|d| d.is_error()).collect();
-        assert_eq!(errors.len(), 1, "{name}: {errors:#?}");
-        assert_eq!(
-            (errors[0].file.as_str(), errors[0].line, errors[0].column),
-            ("site.yaml", line, 1),
-            "{name}"
-        );
-        assert!(
-            errors[0].message.starts_with("`theme`: "),
-            "{name}: {}",
-            errors[0].message
-        );
+        one_site_yaml_error(&report, (line, 1), "`theme`: ", &name);
         assert!(!site.public().exists(), "{name}");
     }
 
@@ -670,19 +682,8 @@ fn a_base_url_that_is_no_web_address() {
             ),
         );
         let report = site.build();
-        let errors: Vec<&Diagnostic> = report.diagnostics.iter().filter(|d| d.is_error()).collect();
-        assert_eq!(errors.len(), 1, "{bad}: {errors:#?}");
-        assert_eq!(
-            (errors[0].file.as_str(), errors[0].line, errors[0].column),
-            ("site.yaml", line, 11),
-            "{bad}"
-        );
-        assert!(
-            errors[0].message.starts_with("`base_url`: "),
-            "{}",
-            errors[0].message
-        );
-        assert!(errors[0].hint.as_deref().unwrap().contains("https://"));
+        let error = one_site_yaml_error(&report, (line, 11), "`base_url`: ", bad);
+        assert!(error.hint.as_deref().unwrap().contains("https://"));
         assert!(!site.public().exists(), "{bad}");
     }
 }
