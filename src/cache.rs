@@ -14,6 +14,8 @@ pub struct Cache {
     pub(crate) keep: bool,
     /// Path under the site root -> what loading the file gave, and when it was loaded.
     pub(crate) sources: HashMap<String, crate::content::Loaded>,
+    /// Path under the site root -> an asset as last examined, with its file's stamp.
+    pub(crate) assets: HashMap<String, (crate::content::Asset, crate::content::Stamp)>,
     /// Every page as validated, for the sources that did not change.
     pub(crate) model: crate::site::Cache,
     /// Content path -> (hash of body, page path and link targets, the rendered Markdown).

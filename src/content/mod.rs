@@ -12,7 +12,7 @@ use crate::config::Config;
 use crate::diagnostics::Diagnostic;
 use front_matter::Positions;
 use rayon::prelude::*;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -110,7 +110,7 @@ pub fn load_cached(
         return (Vec::new(), Vec::new(), diagnostics);
     }
     let walked = walk::content_files(root, &config.ignore, cache.sources.len(), &mut diagnostics);
-    let assets = examine_assets(&content_root, &walked.assets, &mut diagnostics);
+    let assets = examine_assets(&content_root, &walked.assets, cache, &mut diagnostics);
     let files = walked.pages;
 
     // The file name's language depends on the declared languages: part of every page's key.
@@ -189,33 +189,49 @@ pub fn load_cached(
     (pages, assets, diagnostics)
 }
 
-/// Each asset's size and, for an image, its dimensions, read from its header only.
+/// Each asset's size and, for an image, its dimensions, read from its header only; in serve, an
+/// asset whose size, time and inode are as last examined is not read again.
 fn examine_assets(
     content_root: &Path,
     found: &[Found],
+    cache: &mut Cache,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<Asset> {
-    let examined: Vec<Result<Asset, Diagnostic>> = found
+    let previous = &cache.assets;
+    let examined: Vec<Result<(Asset, Stamp), Diagnostic>> = found
         .par_iter()
         .map(|Found { file, path }| {
-            let metadata = std::fs::metadata(path)
-                .map_err(|e| Diagnostic::error(file, format!("cannot read: {e}")))?;
-            Ok(Asset {
+            let stamp =
+                Stamp::of(path).ok_or_else(|| Diagnostic::error(file, "cannot read this file"))?;
+            if let Some((asset, known)) = previous.get(file)
+                && *known == stamp
+            {
+                return Ok((asset.clone(), stamp));
+            }
+            let asset = Asset {
                 file: file.clone(),
                 content_path: relative(content_root, path),
-                size: metadata.len(),
+                size: stamp.len,
                 dimensions: image_dimensions(path),
                 path: path.clone(),
-            })
+            };
+            Ok((asset, stamp))
         })
         .collect();
     let mut assets = Vec::with_capacity(examined.len());
+    let mut kept = HashMap::new();
     for result in examined {
         match result {
-            Ok(asset) => assets.push(asset),
+            Ok((asset, stamp)) => {
+                if cache.keep {
+                    kept.insert(asset.file.clone(), (asset.clone(), stamp));
+                }
+                assets.push(asset);
+            }
             Err(d) => diagnostics.push(d),
         }
     }
+    cache.assets = kept;
     assets
 }
 
@@ -278,7 +294,7 @@ impl Loaded {
 /// A file's size, modification time and identity: what tells, without reading it, that a file
 /// is as it was.
 #[derive(Clone, PartialEq, Eq)]
-struct Stamp {
+pub(crate) struct Stamp {
     len: u64,
     modified: SystemTime,
     inode: u64,

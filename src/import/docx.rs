@@ -1289,16 +1289,22 @@ impl<'c, R: BufRead> Parser<'c, R> {
             self.drawing_parts(e, |s| drawing_attrs(s, &mut alt, &mut title, &mut embed))?;
         if text_box {
             self.gap(Missing::TextBox, out);
-        } else if let Some(entry) = embed.and_then(|id| self.image_entry(&id)) {
-            let alt = if alt.trim().is_empty() { title } else { alt };
-            out.push(Inline::Image {
-                entry,
-                alt: crate::slug::clean_text(&alt),
-            });
         } else {
-            self.gap(Missing::Drawing, out);
+            let alt = if alt.trim().is_empty() { title } else { alt };
+            self.image(embed, &alt, out);
         }
         Ok(())
+    }
+
+    /// The image of relationship `id`, or a marked gap when there is none to take.
+    fn image(&mut self, id: Option<String>, alt: &str, out: &mut Vec<Inline>) {
+        match id.and_then(|id| self.image_entry(&id)) {
+            Some(entry) => out.push(Inline::Image {
+                entry,
+                alt: crate::slug::clean_text(alt),
+            }),
+            None => self.gap(Missing::Drawing, out),
+        }
     }
 
     /// Reads the parts of a drawing (`w:drawing`, `w:pict`, `w:object`) up to its end, giving
@@ -1339,13 +1345,8 @@ impl<'c, R: BufRead> Parser<'c, R> {
             self.gap(Missing::Object, out);
         } else if text_box {
             self.gap(Missing::TextBox, out);
-        } else if let Some(entry) = image.and_then(|id| self.image_entry(&id)) {
-            out.push(Inline::Image {
-                entry,
-                alt: crate::slug::clean_text(&alt),
-            });
         } else {
-            self.gap(Missing::Drawing, out);
+            self.image(image, &alt, out);
         }
         Ok(())
     }
