@@ -698,8 +698,9 @@ pub struct Kept {
     pub moved_to: Option<PathBuf>,
 }
 
-/// Moves into `staging` what `output` holds that casebook did not write, so that the swap
-/// deletes none of it: a file is casebook's when the output's published manifest lists it with
+/// Links into `staging` what `output` holds that casebook did not write, so that the swap
+/// deletes none of it (hard links, not moves: until the swap the output still holds every such
+/// file, so a build killed before it, whose staging folder the next build removes, loses none): a file is casebook's when the output's published manifest lists it with
 /// its size and digest, or when it holds what the new build writes at its path. A folder the new
 /// build has no use for and holding nothing of casebook's moves whole (a `.git` of a deploy
 /// checkout, `.well-known/`). Where the new build writes a file of its own, the other one is
@@ -794,7 +795,7 @@ fn carry_over(
                 {
                     folders.push(relative);
                 } else {
-                    move_to(&entry.path(), &staging.join(&relative))?;
+                    link_tree(&entry.path(), &staging.join(&relative))?;
                     kept.in_place.push(relative);
                 }
             } else if !casebooks(&relative, &metadata) {
@@ -804,7 +805,7 @@ fn carry_over(
                     move_to(&entry.path(), &aside.join(&relative))?;
                     kept.moved.push(relative);
                 } else {
-                    move_to(&entry.path(), &staging.join(&relative))?;
+                    link_tree(&entry.path(), &staging.join(&relative))?;
                     kept.in_place.push(relative);
                 }
             }
@@ -816,6 +817,32 @@ fn carry_over(
     kept.in_place.sort();
     kept.moved.sort();
     Ok(kept)
+}
+
+/// Recreates `from` at `to` with hard links to its files (links themselves, not what they point
+/// to), so that both hold the same files and removing either loses nothing.
+fn link_tree(from: &Path, to: &Path) -> Result<(), Diagnostic> {
+    let metadata = std::fs::symlink_metadata(from).map_err(|e| io_error("read", from, e))?;
+    if let Some(parent) = to.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| io_error("create the folder", parent, e))?;
+    }
+    if !metadata.is_dir() {
+        return std::fs::hard_link(from, to)
+            // A file system without hard links gets a copy of a file.
+            .or_else(|e| match metadata.is_file() {
+                true => std::fs::copy(from, to).map(drop),
+                false => Err(e),
+            })
+            .map_err(|e| io_error("keep", from, e));
+    }
+    std::fs::create_dir(to).map_err(|e| io_error("create the folder", to, e))?;
+    let _ = std::fs::set_permissions(to, metadata.permissions());
+    let listing = std::fs::read_dir(from).map_err(|e| io_error("read", from, e))?;
+    for entry in listing {
+        let entry = entry.map_err(|e| io_error("read", from, e))?;
+        link_tree(&entry.path(), &to.join(entry.file_name()))?;
+    }
+    Ok(())
 }
 
 /// Writes `files` into a fresh staging folder marked as casebook's (so that a leftover is removed
@@ -967,6 +994,47 @@ mod tests {
             "previous"
         );
         assert!(!old.exists());
+    }
+
+    #[test]
+    fn a_build_killed_before_the_swap_loses_no_file_it_did_not_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        std::fs::create_dir_all(out.join(".git/objects")).unwrap();
+        std::fs::write(out.join("CNAME"), "example.org").unwrap();
+        std::fs::write(out.join(".git/objects/ab"), "object").unwrap();
+        std::fs::write(out.join(MARKER), MARKER_TEXT).unwrap();
+        // A build staged the new site and kept the unknown files, then was killed.
+        let (staging, _) = siblings(&out).unwrap();
+        let files = [NewFile {
+            path: "index.html",
+            body: Body::Bytes(b"new"),
+        }];
+        let relative = [PathBuf::from("index.html")];
+        let manifest = Manifest::default();
+        let digests = digests(&files, &manifest);
+        let new = NewBuild {
+            files: &files,
+            relative: &relative,
+            digests: &digests,
+        };
+        stage(&staging, new.relative.iter().zip([&files[0].body])).unwrap();
+        carry_over(&out, &staging, &new, None).unwrap();
+        assert_eq!(std::fs::read(out.join("CNAME")).unwrap(), b"example.org");
+        // The next build removes the leftover staging folder, and keeps the files.
+        write(
+            &out,
+            &[file("index.html", "new")],
+            &[],
+            &Manifest::default(),
+        )
+        .unwrap();
+        assert_eq!(std::fs::read(out.join("CNAME")).unwrap(), b"example.org");
+        assert_eq!(
+            std::fs::read(out.join(".git/objects/ab")).unwrap(),
+            b"object"
+        );
+        assert_eq!(std::fs::read(out.join("index.html")).unwrap(), b"new");
     }
 
     #[test]
