@@ -486,6 +486,18 @@ fn render_markdown(
             if with_errors.contains(&format!("{}/{}", content::CONTENT_DIR, broken.resolved)) {
                 continue;
             }
+            if broken.outside_content {
+                let d = Diagnostic::error(
+                    &page.source.file,
+                    format!(
+                        "links to {}, which is outside the content folder: only files under content/ are published",
+                        broken.destination
+                    ),
+                )
+                .with_hint("move the file under content/, or link to the address where it is published");
+                diagnostics.push(at(d, broken.offset));
+                continue;
+            }
             let why = if site.left_out_drafts.contains(&broken.resolved) {
                 format!(
                     "links to {}, a draft left out of this build",

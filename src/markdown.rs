@@ -29,8 +29,10 @@ pub struct InternalLink {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BrokenLink {
     pub destination: String,
-    /// What the destination resolved to under `content/`.
+    /// What the destination resolved to under `content/` (as written when it leads out of it).
     pub resolved: String,
+    /// The destination climbs out of `content/`, where nothing is published from.
+    pub outside_content: bool,
     pub offset: usize,
 }
 
@@ -657,6 +659,7 @@ fn resolve_link<'a>(
         rendered.broken_links.push(BrokenLink {
             destination: dest.to_string(),
             resolved: decoded.clone(),
+            outside_content: true,
             offset,
         });
         return (dest.clone(), None);
@@ -682,6 +685,7 @@ fn resolve_link<'a>(
             rendered.broken_links.push(BrokenLink {
                 destination: dest.to_string(),
                 resolved: target,
+                outside_content: false,
                 offset,
             });
             (dest.clone(), None)
@@ -715,6 +719,7 @@ fn resolve_asset<'a>(
     if names_a_file && !decoded.is_empty() {
         rendered.broken_links.push(BrokenLink {
             destination: dest.to_string(),
+            outside_content: target.is_none(),
             resolved: target.unwrap_or(decoded),
             offset,
         });

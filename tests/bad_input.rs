@@ -1073,3 +1073,39 @@ fn a_warning_for_a_key_with_a_colon_points_at_its_line() {
         [(5, 16, "`cSpell:ignore` is not a field of practices")]
     );
 }
+
+/// A link to a file that exists beside content/ rather than under it is not "missing": the
+/// error says the file is outside what is published.
+#[test]
+fn a_link_or_image_outside_the_content_folder_says_so() {
+    let site = Fixture::copy("basic");
+    site.write("README.md", "# The site's own notes\n");
+    site.write("logo.png", "not published");
+    site.write(
+        FILE,
+        "---\ntitle: 外链\naspect: green\ndate: 2023-01-01\n---\nSee [notes](../../README.md).\n\n![logo](../../logo.png)\n",
+    );
+    let report = site.build();
+    let found: Vec<_> = (report.diagnostics.iter())
+        .filter(|d| d.is_error())
+        .map(|d| (d.file.as_str(), d.line, d.column, d.message.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                FILE,
+                6,
+                5,
+                "links to ../../README.md, which is outside the content folder: only files under content/ are published"
+            ),
+            (
+                FILE,
+                8,
+                1,
+                "links to ../../logo.png, which is outside the content folder: only files under content/ are published"
+            ),
+        ]
+    );
+    assert!(!site.public().exists(), "a failed build wrote nothing");
+}
