@@ -205,11 +205,24 @@ pub fn complete_strings(theme: &mut Theme, config: &Config) -> Option<Diagnostic
     )
 }
 
+/// Reads every file under `dir` (links inside it are not followed). `dir` itself may be a link,
+/// as long as it stays inside the site's folder: nothing outside the site is read.
 fn read_tree(
     root: &Path,
     dir: &Path,
     files: &mut BTreeMap<String, ThemeFile>,
 ) -> Result<(), Vec<Diagnostic>> {
+    if !crate::content::inside_root(root, dir) {
+        return Err(vec![
+            Diagnostic::error(
+                crate::content::relative(root, dir),
+                "this folder is a link that leads outside the site's folder: it is not read",
+            )
+            .with_hint(
+                "casebook reads only files inside the folder of site.yaml; copy the folder into the site",
+            ),
+        ]);
+    }
     for entry in walkdir::WalkDir::new(dir)
         .follow_links(false)
         .sort_by_file_name()

@@ -1109,3 +1109,53 @@ fn a_link_or_image_outside_the_content_folder_says_so() {
     );
     assert!(!site.public().exists(), "a failed build wrote nothing");
 }
+
+/// `static/`, `templates/` or a theme's folder that is a link out of the site's folder is not
+/// read: an error names it, and nothing of what it points to is published.
+#[cfg(unix)]
+#[test]
+fn a_theme_or_static_folder_linked_from_outside_is_not_read() {
+    let default_theme = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default");
+    let outside = tempfile::tempdir().unwrap();
+    common::copy_tree(&default_theme, &outside.path().join("theme"));
+    std::fs::write(outside.path().join("theme/static/secret.txt"), "secret").unwrap();
+    std::fs::create_dir_all(outside.path().join("files")).unwrap();
+    std::fs::write(outside.path().join("files/secret.txt"), "secret").unwrap();
+    let yaml = std::fs::read_to_string(Fixture::copy("basic").root().join("site.yaml")).unwrap();
+    for (link, target, theme) in [
+        ("static", outside.path().join("files"), "default"),
+        (
+            "templates",
+            outside.path().join("theme/templates"),
+            "default",
+        ),
+        ("themes/mine", outside.path().join("theme"), "mine"),
+    ] {
+        let site = Fixture::copy("basic");
+        site.write("site.yaml", &format!("{yaml}theme: {theme}\n"));
+        let at = site.root().join(link);
+        std::fs::create_dir_all(at.parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink(&target, &at).unwrap();
+        let report = site.build();
+        let errors: Vec<_> = (report.diagnostics.iter())
+            .filter(|d| d.is_error())
+            .map(|d| (d.file.as_str(), d.message.as_str()))
+            .collect();
+        assert_eq!(
+            errors,
+            [(
+                link,
+                "this folder is a link that leads outside the site's folder: it is not read"
+            )],
+            "{link}"
+        );
+        assert!(!site.public().exists(), "{link}");
+    }
+
+    // A link to a folder inside the site is read.
+    let site = Fixture::copy("basic");
+    site.write("files/inside.txt", "inside");
+    std::os::unix::fs::symlink(site.root().join("files"), site.root().join("static")).unwrap();
+    site.build_ok();
+    assert_eq!(site.read("inside.txt"), "inside");
+}

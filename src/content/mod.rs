@@ -4,6 +4,7 @@
 pub mod front_matter;
 mod ignore;
 mod walk;
+pub use walk::inside_root;
 
 pub use ignore::Ignore;
 
