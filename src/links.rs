@@ -16,6 +16,8 @@ pub struct ExternalOptions {
     pub delay_per_host: Duration,
     /// How many hosts are asked at once.
     pub concurrency: usize,
+    /// Told a line as each site's links start being asked (a large site takes minutes).
+    pub progress: Option<fn(&str)>,
 }
 
 impl Default for ExternalOptions {
@@ -25,6 +27,7 @@ impl Default for ExternalOptions {
             timeout: Duration::from_secs(10),
             delay_per_host: Duration::from_millis(500),
             concurrency: 8,
+            progress: None,
         }
     }
 }
@@ -108,7 +111,12 @@ pub fn check_urls(urls: Vec<String>, options: &ExternalOptions) -> BTreeMap<Stri
     for url in urls {
         by_host.entry(host(&url).to_string()).or_default().push(url);
     }
-    let queue: Mutex<VecDeque<Vec<String>>> = Mutex::new(by_host.into_values().collect());
+    let sites = by_host.len();
+    let queue: Mutex<VecDeque<(usize, String, Vec<String>)>> = Mutex::new(
+        (by_host.into_iter().enumerate())
+            .map(|(i, (host, urls))| (i + 1, host, urls))
+            .collect(),
+    );
     let dead: Mutex<BTreeMap<String, String>> = Mutex::new(BTreeMap::new());
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(options.timeout))
@@ -121,7 +129,18 @@ pub fn check_urls(urls: Vec<String>, options: &ExternalOptions) -> BTreeMap<Stri
         for _ in 0..options.concurrency.max(1) {
             scope.spawn(|| {
                 // The guard is consumed by `map`, so the queue is unlocked while a host is asked.
-                while let Some(urls) = queue.lock().map(|mut q| q.pop_front()).unwrap_or(None) {
+                while let Some((site, host, urls)) =
+                    queue.lock().map(|mut q| q.pop_front()).unwrap_or(None)
+                {
+                    if let Some(progress) = options.progress {
+                        let links = match urls.len() {
+                            1 => "1 link".to_string(),
+                            n => format!("{n} links"),
+                        };
+                        progress(&format!(
+                            "checking {links} on {host} (site {site} of {sites})"
+                        ));
+                    }
                     let mut last: Option<Instant> = None;
                     for url in urls {
                         if let Some(last) = last {

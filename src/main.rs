@@ -222,6 +222,7 @@ fn main() -> ExitCode {
                 casebook::links::ExternalOptions {
                     user_agent: user_agent.unwrap_or(defaults.user_agent.clone()),
                     timeout: std::time::Duration::from_secs(timeout),
+                    progress: Some(|line| eprintln!("{line}")),
                     ..defaults
                 }
             });

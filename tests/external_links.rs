@@ -73,6 +73,9 @@ fn start_server() -> (String, Log) {
     (base, log)
 }
 
+/// The progress lines `check --external` was told.
+static PROGRESS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
 #[test]
 fn dead_links_are_reported_where_they_are_written_and_requests_are_spaced_per_host() {
     let (base, log) = start_server();
@@ -90,8 +93,24 @@ fn dead_links_are_reported_where_they_are_written_and_requests_are_spaced_per_ho
         timeout: Duration::from_millis(2500),
         delay_per_host: Duration::from_millis(150),
         concurrency: 4,
+        progress: Some(|line| PROGRESS.lock().unwrap().push(line.to_string())),
     });
     let report = casebook::check(&options);
+    // Sites are asked at once, so their lines come in any order.
+    let mut progress = PROGRESS.lock().unwrap().clone();
+    progress.sort();
+    assert_eq!(
+        progress,
+        [
+            // The fixture's own source address.
+            "checking 1 link on example.org (site 2 of 2)".to_string(),
+            format!(
+                "checking 6 links on {} (site 1 of 2)",
+                base.trim_start_matches("http://")
+            ),
+        ],
+        "one line as each site's links start being asked"
+    );
     let dead: Vec<(usize, usize, String)> = report
         .diagnostics
         .iter()
