@@ -9,6 +9,17 @@ fn casebook() -> Command {
     Command::new(env!("CARGO_BIN_EXE_casebook"))
 }
 
+/// Runs `command`, which must succeed (its stderr in the failure), and returns what it printed.
+fn succeeds(command: &mut Command) -> std::process::Output {
+    let output = command.output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
 #[test]
 fn init_makes_a_casebook_that_builds() {
     let dir = tempfile::tempdir().unwrap();
@@ -19,16 +30,7 @@ fn init_makes_a_casebook_that_builds() {
         !target.join("themes").exists(),
         "the theme is referenced, not copied"
     );
-    let output = casebook()
-        .args(["build", "--root"])
-        .arg(&target)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    succeeds(casebook().args(["build", "--root"]).arg(&target));
     assert!(target.join("public/practices/example/index.html").exists());
     assert!(
         target
@@ -49,15 +51,10 @@ fn init_makes_a_casebook_that_builds() {
 #[test]
 fn new_practice_writes_a_draft_with_every_required_field() {
     let site = Fixture::copy("basic");
-    let output = casebook()
-        .args(["new", "practice", "Shared Warehouses", "--root"])
-        .arg(site.root())
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    succeeds(
+        casebook()
+            .args(["new", "practice", "Shared Warehouses", "--root"])
+            .arg(site.root()),
     );
     let text = std::fs::read_to_string(
         site.root()
@@ -69,15 +66,10 @@ fn new_practice_writes_a_draft_with_every_required_field() {
     }
     // The skeleton is a valid draft: the site still builds, and builds it with --drafts.
     site.build_ok();
-    let output = casebook()
-        .args(["build", "--drafts", "--root"])
-        .arg(site.root())
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    succeeds(
+        casebook()
+            .args(["build", "--drafts", "--root"])
+            .arg(site.root()),
     );
     assert!(text.contains("# TODO"), "{text}");
 }
@@ -86,18 +78,13 @@ fn new_practice_writes_a_draft_with_every_required_field() {
 fn build_options_root_output_and_base_url() {
     let site = Fixture::copy("basic");
     let out = site.root().join("elsewhere");
-    let output = casebook()
-        .args(["build", "--root"])
-        .arg(site.root())
-        .arg("--output")
-        .arg(&out)
-        .args(["--base-url", "https://cases.example.com/sub"])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    succeeds(
+        casebook()
+            .args(["build", "--root"])
+            .arg(site.root())
+            .arg("--output")
+            .arg(&out)
+            .args(["--base-url", "https://cases.example.com/sub"]),
     );
     let page = std::fs::read_to_string(out.join("practices/cold-chain/index.html")).unwrap();
     assert!(page.contains("https://cases.example.com/sub/practices/cold-chain/"));
@@ -466,17 +453,12 @@ fn build_refuses_a_manifest_path_that_would_overwrite_a_file() {
     // A new file, then the same file again: it holds casebook's manifest by then.
     let manifest = site.root().join("manifest.json");
     for _ in 0..2 {
-        let output = casebook()
-            .args(["build", "--root"])
-            .arg(site.root())
-            .arg("--manifest")
-            .arg(&manifest)
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
+        succeeds(
+            casebook()
+                .args(["build", "--root"])
+                .arg(site.root())
+                .arg("--manifest")
+                .arg(&manifest),
         );
     }
     let written: serde_json::Value =
