@@ -55,11 +55,14 @@ fn tick() {
 }
 
 /// What is next to the output folder besides the site's own files.
+/// What casebook left beside the output other than its lock and the build before the last (kept
+/// there on Linux for the next swap).
 fn leftovers(site: &Fixture) -> Vec<String> {
     std::fs::read_dir(site.root())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|n| n.contains("casebook") && !n.ends_with(".casebook-lock"))
+        .filter(|n| n != ".public.casebook-previous")
         .collect()
 }
 

@@ -1,7 +1,8 @@
 // Crash consistency: a casebook of 1,500 practices is edited and rebuilt while `casebook build`
-// is killed with SIGKILL at 20 moments (seeded, so a failure can be replayed); after each kill the
-// next build must succeed on its own, `casebook verify` must find the output exactly as its
-// manifest says, and nothing may be left beside the output. Run by scripts/test,
+// is killed with SIGKILL at 20 moments (seeded, so a failure can be replayed). Right after each
+// kill `casebook verify` must find the output whole, one build or the other and never a mix of
+// two; the next build must succeed on its own and verify too; and nothing may be left beside the
+// output but the previous build's folder. Run by scripts/test,
 // which builds the release binary and the corpus generator first.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -49,9 +50,15 @@ test('a build killed at any moment is followed by one that succeeds and verifies
   assert.ok(files.length >= 1500, `the corpus has ${files.length} files`);
   build(root);
   const publicDir = join(root, 'public');
-  // How long a rebuild after an edit takes, so that kills fall during one.
+  // The site's title is on every page: a rebuild that changes it rewrites every file, so that
+  // kills fall while files are written as well as while pages are rendered.
+  const settings = join(root, 'site.yaml');
+  const original = readFileSync(settings, 'utf8');
+  const retitle = (n) => writeFileSync(settings, original.replace(/^(title:\n  zh: .*)$/m, `$1 ${n}`));
+  // How long a rebuild after such an edit takes, so that kills fall during one.
   const started = Date.now();
   writeFileSync(join(practices, files[0]), readFileSync(join(practices, files[0]), 'utf8') + '\nEdited once.\n');
+  retitle('once');
   build(root);
   const duration = Math.max(Date.now() - started, 50);
 
@@ -59,6 +66,7 @@ test('a build killed at any moment is followed by one that succeeds and verifies
   const signals = [];
   for (let round = 0; round < 20; round++) {
     // Edit two bodies, add a practice and remove another: files to write, rewrite and delete.
+    retitle(round);
     for (let k = 0; k < 2; k++) {
       const file = join(practices, files[Math.floor(next() * files.length)]);
       writeFileSync(file, readFileSync(file, 'utf8') + `\nRound ${round}, edit ${k}.\n`);
@@ -67,11 +75,13 @@ test('a build killed at any moment is followed by one that succeeds and verifies
     writeFileSync(added, readFileSync(join(practices, files[1]), 'utf8').replace(/^title: .*$/m, `title: 新增 ${round}`));
     if (round > 0) rmSync(join(practices, `added-${round - 1}.zh.md`));
     signals.push(await buildKilledAfter(root, Math.floor(duration * (0.2 + next()))));
+    const seen = spawnSync(binary, ['verify', publicDir], { encoding: 'utf8' });
+    assert.equal(seen.status, 0, `round ${round}: killed, the build left a mix in public/:\n${seen.stdout}${seen.stderr}`);
 
     build(root);
     const verify = spawnSync(binary, ['verify', publicDir], { encoding: 'utf8' });
     assert.equal(verify.status, 0, `round ${round}: verify found differences:\n${verify.stdout}${verify.stderr}`);
-    const leftovers = readdirSync(root).filter((name) => name.startsWith('.public.casebook-') && !name.endsWith('-lock'));
+    const leftovers = readdirSync(root).filter((name) => name.startsWith('.public.casebook-') && !name.endsWith('-lock') && !name.endsWith('-previous'));
     assert.deepEqual(leftovers, [], `round ${round}: leftovers beside the output`);
   }
   assert.ok(signals.filter((s) => s === 'SIGKILL').length >= 10, `most builds were killed: ${signals}`);

@@ -4,6 +4,9 @@
 //! build that fails before then leaves the previous one as it was (and one that fails later says
 //! so: see `OutputState`). Refuses output directories whose replacement would lose someone's data.
 
+#[cfg(target_os = "linux")]
+mod exchange;
+
 use crate::diagnostics::Diagnostic;
 use crate::manifest::Manifest;
 use crate::render::{CopiedFile, OutputFile};
@@ -223,19 +226,23 @@ pub fn write(
         digests: &digests(files, manifest),
     };
     let record = Record::read(&output);
-    match record
+    let planned = record
         .as_ref()
-        .and_then(|record| plan_update(&output, &new, record))
-    {
-        Some(plan) => update(
-            &output,
-            &staging,
-            &new,
-            plan,
-            record.as_ref().expect("planned from it"),
-        ),
-        None => replace(&output, &staging, &old, &new, record.as_ref()),
+        .and_then(|record| Some((record, plan_update(&output, &new, record)?)));
+    let Some((record, plan)) = planned else {
+        return replace(&output, &staging, &old, &new, record.as_ref());
+    };
+    if plan.unchanged.iter().all(Option::is_some) && plan.remove.is_empty() {
+        return Ok(Written::default());
     }
+    #[cfg(target_os = "linux")]
+    if let Some(previous) = exchange::previous_of(&output) {
+        if let Some(written) = exchange::update(&output, &previous, &new, &plan, record)? {
+            return Ok(written);
+        }
+        let _ = remove_own(&previous);
+    }
+    update(&output, &staging, &new, plan, record)
 }
 
 fn io_error(what: &str, path: &Path, e: std::io::Error) -> Diagnostic {
@@ -763,13 +770,7 @@ fn carry_over(
                 e.metadata().is_ok_and(|m| casebooks(relative, &m))
             })
     };
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let aside = output.with_file_name(format!(
-        ".{}.casebook-kept-{stamp}",
-        output.file_name().unwrap_or_default().to_string_lossy()
-    ));
+    let aside = kept_folder(output);
     let move_to = |from: &Path, to: &Path| -> Result<(), Diagnostic> {
         if let Some(parent) = to.parent() {
             std::fs::create_dir_all(parent)
@@ -817,6 +818,17 @@ fn carry_over(
     kept.in_place.sort();
     kept.moved.sort();
     Ok(kept)
+}
+
+/// The folder beside `output` that keeps someone else's files a build writes over.
+fn kept_folder(output: &Path) -> PathBuf {
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    output.with_file_name(format!(
+        ".{}.casebook-kept-{stamp}",
+        output.file_name().unwrap_or_default().to_string_lossy()
+    ))
 }
 
 /// Recreates `from` at `to` with hard links to its files (links themselves, not what they point
@@ -1022,13 +1034,7 @@ mod tests {
         carry_over(&out, &staging, &new, None).unwrap();
         assert_eq!(std::fs::read(out.join("CNAME")).unwrap(), b"example.org");
         // The next build removes the leftover staging folder, and keeps the files.
-        write(
-            &out,
-            &[file("index.html", "new")],
-            &[],
-            &Manifest::default(),
-        )
-        .unwrap();
+        build(&out, &[("index.html", "new")]).unwrap();
         assert_eq!(std::fs::read(out.join("CNAME")).unwrap(), b"example.org");
         assert_eq!(
             std::fs::read(out.join(".git/objects/ab")).unwrap(),
@@ -1048,34 +1054,28 @@ mod tests {
     fn write_swaps_in_the_new_build() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("public");
-        let file = |p: &str, b: &str| OutputFile {
-            path: p.into(),
-            bytes: b.as_bytes().to_vec().into(),
-        };
-        write(
-            &out,
-            &[file("a/index.html", "one"), file("old.html", "x")],
-            &[],
-            &Manifest::default(),
-        )
-        .unwrap();
-        write(
-            &out,
-            &[file("a/index.html", "two")],
-            &[],
-            &Manifest::default(),
-        )
-        .unwrap();
+        build(&out, &[("a/index.html", "one"), ("old.html", "x")]).unwrap();
+        build(&out, &[("a/index.html", "two")]).unwrap();
         assert_eq!(
             std::fs::read_to_string(out.join("a/index.html")).unwrap(),
             "two"
         );
         assert!(!out.join("old.html").exists());
-        let names: Vec<_> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
+        assert_eq!(
+            beside(dir.path()),
+            ["public"],
+            "nothing left beside the output"
+        );
+    }
+
+    /// The names in `dir` but the previous build's folder, which stays between builds.
+    fn beside(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = (std::fs::read_dir(dir).unwrap())
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name != ".public.casebook-previous")
             .collect();
-        assert_eq!(names, vec![std::ffi::OsString::from("public")]);
+        names.sort();
+        names
     }
 
     fn file(path: &str, text: &str) -> OutputFile {
@@ -1204,7 +1204,7 @@ mod tests {
         assert_ne!(after["a/index.html"], before["a/index.html"]);
         assert!(!out.join("c").exists(), "the emptied folders are removed");
         assert_eq!(site(&out), fresh(&next));
-        assert_eq!(dir.path().read_dir().unwrap().count(), 1, "no staging left");
+        assert_eq!(beside(dir.path()), ["public"], "no staging left");
     }
 
     #[test]
@@ -1245,31 +1245,26 @@ mod tests {
     #[test]
     fn a_failed_write_leaves_the_previous_output_as_it_was() {
         let (dir, out) = built(&SITE);
-        let before = (tree(&out), identities(&out));
         let too_long = format!("{}/index.html", "x".repeat(300));
         let next = [
             ("index.html", "home, edited"),
             ("a/index.html", "page a"),
             (too_long.as_str(), "cannot be written"),
         ];
-        let failed = build(&out, &next).unwrap_err();
-        assert_eq!(failed.output, OutputState::Unchanged);
-        assert!(
-            before == (tree(&out), identities(&out)),
-            "the output changed"
-        );
-        assert_eq!(dir.path().read_dir().unwrap().count(), 1, "no staging left");
-
+        let fails_and_changes_nothing = || {
+            let before = (tree(&out), identities(&out));
+            let failed = build(&out, &next).unwrap_err();
+            assert_eq!(failed.output, OutputState::Unchanged);
+            assert!(
+                before == (tree(&out), identities(&out)),
+                "the output changed"
+            );
+            assert_eq!(beside(dir.path()), ["public"], "no staging left");
+        };
+        fails_and_changes_nothing();
         // And when the whole output would have been replaced.
         std::fs::write(out.join(MARKER), MARKER_TEXT).unwrap();
-        let before = (tree(&out), identities(&out));
-        let failed = build(&out, &next).unwrap_err();
-        assert_eq!(failed.output, OutputState::Unchanged);
-        assert!(
-            before == (tree(&out), identities(&out)),
-            "the output changed"
-        );
-        assert_eq!(dir.path().read_dir().unwrap().count(), 1, "no staging left");
+        fails_and_changes_nothing();
     }
 
     /// Changes `a/index.html` as a trusted record cannot see: same size, same time.
@@ -1323,6 +1318,127 @@ mod tests {
         );
         assert!(!out.join("c/d/index.html").exists());
         assert!(!out.join("b").exists());
+    }
+
+    /// Where the output cannot be swapped (another file system, no atomic exchange), an update
+    /// goes in place: one that fails midway says so, and the next build completes it.
+    #[test]
+    fn an_update_in_place_that_fails_midway_says_so_and_the_next_build_completes_it() {
+        let (dir, out) = built(&SITE);
+        let next = [
+            ("index.html", "home, edited"),
+            ("a/index.html", "page a, edited"),
+            SITE[2],
+            SITE[3],
+        ];
+        let outputs: Vec<OutputFile> = next.iter().map(|(p, t)| file(p, t)).collect();
+        let files: Vec<NewFile> = (outputs.iter())
+            .map(|f| NewFile {
+                path: &f.path,
+                body: Body::Bytes(&f.bytes),
+            })
+            .collect();
+        let relative: Vec<PathBuf> = files
+            .iter()
+            .map(|f| safe_relative(f.path).unwrap())
+            .collect();
+        let manifest = Manifest::default();
+        let new = NewBuild {
+            files: &files,
+            relative: &relative,
+            digests: &digests(&files, &manifest),
+        };
+        let record = Record::read(&out).unwrap();
+        let plan = plan_update(&out, &new, &record).unwrap();
+        // After the plan, someone puts a folder where a page goes: its move into place fails.
+        std::fs::remove_file(out.join("a/index.html")).unwrap();
+        std::fs::create_dir_all(out.join("a/index.html/theirs")).unwrap();
+        let staging = dir.path().join(".public.casebook-staging");
+        let failed = update(&out, &staging, &new, plan, &record).unwrap_err();
+        assert_eq!(failed.output, OutputState::PartlyUpdated);
+        std::fs::remove_dir_all(out.join("a/index.html")).unwrap();
+        build(&out, &next).unwrap();
+        assert_eq!(site(&out), fresh(&next));
+    }
+
+    #[test]
+    fn files_casebook_did_not_write_stay_through_many_updates() {
+        let (_dir, out) = built(&SITE);
+        std::fs::write(out.join("CNAME"), "example.org").unwrap();
+        std::fs::create_dir_all(out.join(".git/objects/ab")).unwrap();
+        std::fs::write(out.join(".git/objects/ab/cd"), "object").unwrap();
+        std::fs::create_dir_all(out.join(".well-known")).unwrap();
+        std::fs::write(out.join("a/notes.txt"), "mine").unwrap();
+        let theirs = |out: &Path| {
+            let mut tree = site(out);
+            tree.retain(|name, _| {
+                !SITE.iter().any(|(path, _)| path == name)
+                    && !["a", "b", "c", "c/d"].contains(&name.as_str())
+            });
+            tree
+        };
+        let before = theirs(&out);
+        assert_eq!(before.len(), 7, "{before:?}");
+        for round in 0..4 {
+            let edited = format!("home, edit {round}");
+            let files = [("index.html", edited.as_str()), SITE[1], SITE[2], SITE[3]];
+            assert_eq!(build(&out, &files).unwrap().files, 1);
+            assert_eq!(theirs(&out), before, "round {round}");
+        }
+        // Removed by their owner, they stay removed.
+        std::fs::remove_file(out.join("CNAME")).unwrap();
+        std::fs::remove_dir_all(out.join(".git")).unwrap();
+        build(&out, &SITE).unwrap();
+        build(&out, &SITE[..3]).unwrap();
+        assert!(!out.join("CNAME").exists() && !out.join(".git").exists());
+        assert!(out.join(".well-known").is_dir());
+    }
+
+    #[test]
+    fn someone_elses_file_where_a_rebuild_writes_is_kept_beside_the_output() {
+        let (dir, out) = built(&SITE);
+        std::fs::write(out.join("robots.txt"), "theirs").unwrap();
+        let next = [SITE[0], SITE[1], ("robots.txt", "casebook's")];
+        let written = build(&out, &next).unwrap();
+        assert_eq!(written.kept.moved, [PathBuf::from("robots.txt")]);
+        let aside = written.kept.moved_to.unwrap();
+        assert_eq!(
+            std::fs::read_to_string(aside.join("robots.txt")).unwrap(),
+            "theirs"
+        );
+        assert_eq!(site(&out), fresh(&next));
+        assert!(aside.starts_with(dir.path()));
+    }
+
+    /// A reader holding the output folder open (a web server, an `rsync` in its source folder)
+    /// goes on seeing the build it started with, whole, while a rebuild swaps the next one in.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_reader_of_the_output_sees_one_build_whole() {
+        let (_dir, out) = built(&SITE);
+        let held = std::fs::File::open(&out).unwrap();
+        let seen = PathBuf::from(format!(
+            "/proc/self/fd/{}",
+            std::os::fd::AsRawFd::as_raw_fd(&held)
+        ));
+        let before = site(&seen);
+        let next = [
+            ("index.html", "home, edited"),
+            ("a/index.html", "page a, edited"),
+            ("e/index.html", "page e"),
+        ];
+        build(&out, &next).unwrap();
+        assert_eq!(site(&seen), before, "the folder a reader holds changed");
+        assert_eq!(site(&out), fresh(&next));
+        // The one after that is built in the folder the reader let go of, from the same files.
+        let again = [("index.html", "home, edited again"), next[1], next[2]];
+        drop(held);
+        let identities_before = identities(&out);
+        build(&out, &again).unwrap();
+        assert_eq!(site(&out), fresh(&again));
+        let after = identities(&out);
+        assert_eq!(after["a/index.html"], identities_before["a/index.html"]);
+        assert_eq!(after["e/index.html"], identities_before["e/index.html"]);
     }
 
     #[cfg(unix)]
