@@ -1003,3 +1003,70 @@ fn long_lists_are_paginated_by_default() {
     assert_eq!(links("practices"), 55);
     assert!(!site.public().join("practices/page/2").exists());
 }
+
+/// Folders inside a collection are sections: a folder of many pages is paginated like the
+/// collection, says where it is, and exists in the languages that have pages in it.
+#[test]
+fn a_folder_of_many_pages_is_a_paginated_section_in_its_languages() {
+    let site = Fixture::copy("basic");
+    for n in 0..5 {
+        site.write(
+            &format!("content/practices/east/harbour/p{n}.zh.md"),
+            &format!(
+                "---\ntitle: 港口 {n}\naspect: trade\ndate: 2023-02-0{}\n---\n正文。\n",
+                n + 1
+            ),
+        );
+    }
+    site.write(
+        "content/practices/east/harbour/p0.en.md",
+        "---\ntitle: Harbour 0\naspect: trade\ndate: 2023-02-01\n---\nText.\n",
+    );
+    site.build_ok();
+    // `paginate: 2` in the fixture: five pages on three list pages.
+    let first = site.page("practices/east/harbour/");
+    assert_eq!(first.count(".card"), 2);
+    assert_eq!(
+        first.texts(".breadcrumb a"),
+        ["首页", "案例", "east"],
+        "a folder without _index.md is named by its folder"
+    );
+    assert_eq!(
+        site.page("practices/east/harbour/page/3/").count(".card"),
+        1
+    );
+    let east = site.page("practices/east/");
+    assert_eq!(east.count(".card"), 0);
+    assert_eq!(
+        east.attrs(".subsections a", "href"),
+        ["../../practices/east/harbour/"]
+    );
+    // The collection's own list names the folder instead of its pages.
+    let practices = site.page("practices/");
+    assert!(
+        practices
+            .attrs(".subsections a", "href")
+            .contains(&"../practices/east/".to_string()),
+        "{:?}",
+        practices.attrs(".subsections a", "href")
+    );
+    assert!(
+        !practices
+            .texts(".card-title")
+            .iter()
+            .any(|t| t.contains("港口"))
+    );
+    // In English the folder holds one page, and each language's list links the other.
+    let english = site.page("en/practices/east/harbour/");
+    assert_eq!(english.count(".card"), 1);
+    assert!(
+        site.public()
+            .join("en/practices/east/harbour/index.html")
+            .is_file()
+    );
+    let page = site.page("practices/east/harbour/p0/");
+    assert_eq!(
+        page.texts(".breadcrumb a"),
+        ["首页", "案例", "east", "harbour"]
+    );
+}

@@ -232,6 +232,28 @@ fn a_cached_rebuild_equals_a_fresh_build_after_each_edit() {
             ),
         ),
         (
+            "a page in a folder of its own",
+            Box::new(|| {
+                site.write(
+                    "content/practices/east/harbour/pier.zh.md",
+                    "---\ntitle: 码头\naspect: trade\ndate: 2023-05-01\n---\n码头的做法。\n",
+                );
+            }),
+        ),
+        (
+            "the _index page of a folder below",
+            Box::new(|| {
+                site.write(
+                    "content/practices/east/_index.zh.md",
+                    "---\ntitle: 东部\n---\n东部的做法。\n",
+                );
+            }),
+        ),
+        (
+            "the title of a folder's _index page, which its pages show above them",
+            replace(&site, "content/practices/east/_index.zh.md", "东部", "华东"),
+        ),
+        (
             "an image beside a page, and a link to it",
             Box::new(|| {
                 std::fs::write(

@@ -390,6 +390,57 @@ fn docs_sections_take_their_titles_from_index_md() {
     assert_eq!(install.texts("h1.page-title"), ["Installing Relay"]);
 }
 
+/// Each folder of the documentation is a list of what it holds: the pages directly in it and
+/// the folders below, with breadcrumbs up to the collection; a page says where it is the same way.
+#[test]
+fn docs_folders_are_sections_with_breadcrumbs_and_their_own_pages() {
+    let site = built("hugo-docs");
+    let docs = site.page("docs/");
+    assert_eq!(docs.attrs(".subsections a", "href"), ["../docs/guides/"]);
+    let cards = docs.texts(".card-title");
+    assert!(
+        cards.iter().any(|t| t.contains("Upgrading Relay")),
+        "{cards:?}"
+    );
+    assert!(
+        !cards.iter().any(|t| t.contains("Installing Relay")),
+        "a page of a folder below is listed in its own folder: {cards:?}"
+    );
+
+    let guides = site.page("docs/guides/");
+    assert_eq!(
+        guides.texts(".breadcrumb a"),
+        ["Home", "Relay documentation"]
+    );
+    assert_eq!(
+        guides.attrs(".subsections a", "href"),
+        ["../../docs/guides/setup/"]
+    );
+    assert_eq!(
+        guides.count(".card"),
+        0,
+        "only a folder below: {:?}",
+        guides.texts("main")
+    );
+
+    let setup = site.page("docs/guides/setup/");
+    assert_eq!(
+        setup.texts(".breadcrumb a"),
+        ["Home", "Relay documentation", "Guides"]
+    );
+    assert_eq!(setup.count(".card"), 2);
+    assert!(text_of(&setup, ".list-count").contains('2'));
+
+    let install = site.page("docs/guides/setup/install/");
+    assert_eq!(
+        install.texts(".breadcrumb a"),
+        ["Home", "Relay documentation", "Guides", "Setup"]
+    );
+    // A folder's `_index.md` is its list, not a page of the menu.
+    let menu = install.attrs(".site-nav a", "href");
+    assert!(!menu.iter().any(|href| href.contains("guides")), "{menu:?}");
+}
+
 #[test]
 fn docs_partials_under_includes_are_neither_pages_nor_published() {
     let site = built("hugo-docs");

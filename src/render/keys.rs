@@ -9,7 +9,8 @@ use std::hash::{Hash, Hasher};
 
 /// The cache keys of rendered pages: a hash of everything a page's context is made from.
 pub(super) struct CacheKeys {
-    /// Per language: the configuration, the theme, the site view and every term of the language.
+    /// Per language: the configuration, the theme, the site view, every term and every section of
+    /// the language.
     frames: HashMap<String, u64>,
     /// Per page: what lists and links show of it.
     pages: Vec<u64>,
@@ -71,7 +72,13 @@ impl CacheKeys {
                 .map(|t| (&t.key, &t.name, &t.description, &t.path, t.pages.len()));
             let terms = crate::cache::key(terms.collect::<Vec<_>>());
             let site_view = views.site_view(&lang.code).to_string();
-            let frame = crate::cache::key((base, site_view, terms));
+            // Every list and page shows the sections above it or below it: their titles,
+            // addresses and counts.
+            let sections = (site.sections.list.iter())
+                .filter(|s| s.lang == lang.code)
+                .map(|s| (&s.path, &s.title, s.count, s.parent))
+                .collect::<Vec<_>>();
+            let frame = crate::cache::key((base, site_view, terms, sections));
             frames.insert(lang.code.clone(), frame);
             let of_language = || {
                 site.pages

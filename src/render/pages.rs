@@ -5,7 +5,7 @@
 use super::job::{Fill, Inputs, Job, Shows};
 use super::views::{Views, with_entry};
 use super::{absolute_urls, base_path, root_of};
-use crate::site::{PageId, is_list_path};
+use crate::site::PageId;
 use serde_json::{Map, Value as Json, json};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -18,9 +18,7 @@ impl<'a> Views<'a> {
         let owned_lang = lang.to_string();
         // The `_index` pages that give a list page (home, a collection's) its title and text.
         let about: HashMap<&str, PageId> = (self.site.pages.iter().enumerate())
-            .filter(|(_, p)| {
-                p.lang() == lang && p.source.is_section() && is_list_path(self.config, &p.path)
-            })
+            .filter(|(id, p)| p.lang() == lang && self.is_about(*id))
             .map(|(id, p)| (p.path.as_str(), id))
             .collect();
         let about_view = |id: PageId| {
@@ -92,29 +90,23 @@ impl<'a> Views<'a> {
             );
         }
 
-        // Collections.
-        for (c, collection) in self.config.collections.iter().enumerate() {
-            let base = self.collection_path(c, lang);
+        // Collections, and the folders inside them.
+        let sections = &self.site.sections.list;
+        for (s, section) in sections.iter().enumerate().filter(|(_, s)| s.lang == lang) {
+            let collection = &self.config.collections[section.collection];
+            let base = section.path.clone();
             let rest = base.strip_prefix(&prefix).unwrap_or(&base).to_string();
-            let section_page = about.get(base.as_str()).copied();
-            let mut section = json!({
-                "key": collection.key,
-                "title": collection.title.get(lang, self.default_lang()),
-                "path": base,
-            });
-            if let Some(id) = section_page {
-                section["title"] = json!(self.site.pages[id].title);
-                section["content"] = json!(self.site.pages[id].rendered.html);
-            }
-            let section = TeraValue::from_serializable(&section);
+            let view = TeraValue::from_serializable(&self.section_view(s));
             let fill: Fill<'s> = Arc::new(move |context, pages| {
-                context.insert_value(
-                    "section",
-                    with_entry(section.clone(), "pages", pages.into()),
-                );
+                context.insert_value("section", with_entry(view.clone(), "pages", pages.into()));
             });
-            let alternates = self.alternates_everywhere(lang, &rest);
-            let ids = self.site.collection_pages(c, lang);
+            let alternates = self.alternates_where(lang, &rest, |other| {
+                sections.iter().any(|o| {
+                    o.lang == other
+                        && o.collection == section.collection
+                        && o.folder == section.folder
+                })
+            });
             let first_job = jobs.len();
             self.paginated(
                 jobs,
@@ -122,11 +114,11 @@ impl<'a> Views<'a> {
                 &base,
                 alternates,
                 "section.html",
-                ids,
+                section.pages.clone(),
                 collection.paginate,
                 fill,
             );
-            if let Some(id) = section_page {
+            if let Some(id) = section.about {
                 // Its list pages show the `_index` page's text and title: they follow its edits.
                 for job in &mut jobs[first_job..] {
                     if let Shows::Pages { about, .. } = &mut job.shows {

@@ -171,8 +171,9 @@ impl<'a> Views<'a> {
             .site
             .pages
             .iter()
-            .filter(|p| p.collection.is_none() && p.lang() == lang)
-            .map(|p| json!({"title": p.title, "path": p.path}))
+            .enumerate()
+            .filter(|(id, p)| p.collection.is_none() && p.lang() == lang && !self.is_about(*id))
+            .map(|(_, p)| json!({"title": p.title, "path": p.path}))
             .collect();
         let fallback = self.default_lang();
         let languages: Vec<Json> = self
@@ -269,10 +270,22 @@ impl<'a> Views<'a> {
 
     /// Alternates of a generated page that exists in every language at `prefix + rest`.
     pub(super) fn alternates_everywhere(&self, lang: &str, rest: &str) -> Json {
+        self.alternates_where(lang, rest, |_| true)
+    }
+
+    /// Alternates of a page at `rest` under each language's prefix, in the languages `exists`
+    /// says have it.
+    pub(super) fn alternates_where(
+        &self,
+        lang: &str,
+        rest: &str,
+        exists: impl Fn(&str) -> bool,
+    ) -> Json {
         Json::Array(
             self.config
                 .languages
                 .iter()
+                .filter(|l| l.code == lang || exists(&l.code))
                 .map(|l| {
                     let path = format!("{}{rest}", self.config.language_prefix(&l.code));
                     json!({"lang": l.code, "name": l.name, "permalink": self.permalink(&path), "current": l.code == lang, "path": path})
@@ -285,6 +298,40 @@ impl<'a> Views<'a> {
     pub(super) fn only_here(&self, lang: &str, path: &str) -> Json {
         let name = self.config.language(lang).map_or("", |l| l.name.as_str());
         json!([{"lang": lang, "name": name, "permalink": self.permalink(path), "current": true, "path": path}])
+    }
+
+    /// Whether a page is an `_index` page that gives a list page (a language's home, a
+    /// collection's or a folder's) its title and text, rather than a page of its own.
+    pub(super) fn is_about(&self, id: PageId) -> bool {
+        let page = &self.site.pages[id];
+        page.source.is_section()
+            && (crate::site::is_list_path(self.config, &page.path)
+                || self.site.sections.about(id).is_some())
+    }
+
+    /// A section's list: its collection's key, title, address, `_index` text, how many pages it
+    /// holds (with the folders below), the `breadcrumbs` above it and the `sections` below.
+    pub(super) fn section_view(&self, section: usize) -> Json {
+        let sections = &self.site.sections;
+        let s = &sections.list[section];
+        let link = |i: usize| {
+            let s = &sections.list[i];
+            json!({"title": s.title, "path": s.path, "count": s.count})
+        };
+        let mut trail = sections.trail(section);
+        trail.pop();
+        let mut view = json!({
+            "key": self.config.collections[s.collection].key,
+            "title": s.title,
+            "path": s.path,
+            "count": s.count,
+            "breadcrumbs": trail.into_iter().map(link).collect::<Vec<_>>(),
+            "sections": s.children.iter().map(|&c| link(c)).collect::<Vec<_>>(),
+        });
+        if let Some(id) = s.about {
+            view["content"] = json!(self.site.pages[id].rendered.html);
+        }
+        view
     }
 
     pub(super) fn page_alternates(&self, page: &Page) -> Json {
@@ -391,7 +438,17 @@ impl<'a> Views<'a> {
                 json!({"lang": p.lang(), "name": name, "title": p.title, "path": p.path})
             })
             .collect();
+        let breadcrumbs: Vec<Json> = (self.site.sections.of_page[id])
+            .map(|s| self.site.sections.trail(s))
+            .unwrap_or_default()
+            .into_iter()
+            .map(|s| {
+                let s = &self.site.sections.list[s];
+                json!({"title": s.title, "path": s.path})
+            })
+            .collect();
         if let Json::Object(map) = &mut view {
+            map.insert("breadcrumbs".into(), json!(breadcrumbs));
             map.insert("content".into(), json!(page.rendered.html));
             map.insert("toc".into(), json!(page.rendered.toc));
             map.insert("translations".into(), json!(translations));

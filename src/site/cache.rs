@@ -219,15 +219,19 @@ impl Linked {
                 page.next = *next;
             });
         diagnostics.extend(self.diagnostics.iter().cloned());
-        Site {
+        let mut site = Site {
             config,
             pages,
             taxonomies: self.taxonomies.clone(),
             by_content_path: self.by_content_path.clone(),
             left_out_drafts: self.left_out_drafts.clone(),
             assets: Default::default(),
+            sections: Default::default(),
             newest_first: self.newest_first.clone(),
-        }
+        };
+        // Cheap, and it follows titles, which a link may keep.
+        site.sections = super::sections_of(&site);
+        site
     }
 }
 

@@ -3,11 +3,13 @@
 
 mod assets;
 mod cache;
+mod sections;
 mod terms;
 mod translations;
 
 pub use assets::{Assets, Published, published_path};
 pub use cache::Cache;
+pub use sections::{Section, Sections};
 pub use translations::missing_translations;
 
 use crate::config::{Config, Field, UnknownFields};
@@ -92,6 +94,8 @@ pub struct Site {
     pub left_out_drafts: Vec<String>,
     /// The files beside the pages, published with them (set after the model is linked).
     pub assets: Assets,
+    /// The folders of each collection, per language, with the pages listed in each.
+    pub sections: Sections,
     /// Page -> its place in the newest-first order (pages that order as equals share one), so
     /// that sorting a list of pages compares numbers instead of dates, titles and paths.
     newest_first: Vec<u32>,
@@ -217,10 +221,19 @@ fn link(
         by_content_path,
         left_out_drafts,
         assets: Assets::default(),
+        sections: Sections::default(),
         newest_first,
     };
+    site.sections = sections_of(&site);
     link_neighbours(&mut site);
     (site, found)
+}
+
+/// The sections of a linked site, each listing its pages in the collection's order.
+fn sections_of(site: &Site) -> Sections {
+    let mut ordered: Vec<PageId> = (0..site.pages.len()).collect();
+    site.sort_newest_first(&mut ordered);
+    sections::collect(&site.config, &site.pages, &ordered)
 }
 
 /// Validates a page against its collection's fields and, when it has no error, makes its page.
