@@ -17,6 +17,7 @@ pub mod manifest;
 pub mod markdown;
 pub mod output;
 pub mod output_lock;
+pub mod progress;
 pub mod render;
 pub mod scaffold;
 pub mod schema;

@@ -3,6 +3,7 @@
 //! out per host, so that a casebook citing one ministry a hundred times does not hammer it.
 
 use crate::diagnostics::Diagnostic;
+use crate::progress::Progress;
 use crate::site::Site;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Mutex;
@@ -18,6 +19,8 @@ pub struct ExternalOptions {
     pub concurrency: usize,
     /// Told a line as each site's links start being asked (a large site takes minutes).
     pub progress: Option<fn(&str)>,
+    /// A progress bar on stderr instead of the lines, when stderr is a terminal.
+    pub bar: bool,
 }
 
 impl Default for ExternalOptions {
@@ -28,6 +31,7 @@ impl Default for ExternalOptions {
             delay_per_host: Duration::from_millis(500),
             concurrency: 8,
             progress: None,
+            bar: false,
         }
     }
 }
@@ -107,11 +111,13 @@ pub fn host(url: &str) -> &str {
 
 /// Asks for each URL; returns the dead ones with what went wrong.
 pub fn check_urls(urls: Vec<String>, options: &ExternalOptions) -> BTreeMap<String, String> {
+    let urls_count = urls.len() as u64;
     let mut by_host: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for url in urls {
         by_host.entry(host(&url).to_string()).or_default().push(url);
     }
     let sites = by_host.len();
+    let progress = Progress::new(urls_count, "links", options.progress, options.bar);
     let queue: Mutex<VecDeque<(usize, String, Vec<String>)>> = Mutex::new(
         (by_host.into_iter().enumerate())
             .map(|(i, (host, urls))| (i + 1, host, urls))
@@ -132,15 +138,13 @@ pub fn check_urls(urls: Vec<String>, options: &ExternalOptions) -> BTreeMap<Stri
                 while let Some((site, host, urls)) =
                     queue.lock().map(|mut q| q.pop_front()).unwrap_or(None)
                 {
-                    if let Some(progress) = options.progress {
-                        let links = match urls.len() {
-                            1 => "1 link".to_string(),
-                            n => format!("{n} links"),
-                        };
-                        progress(&format!(
-                            "checking {links} on {host} (site {site} of {sites})"
-                        ));
-                    }
+                    let links = match urls.len() {
+                        1 => "1 link".to_string(),
+                        n => format!("{n} links"),
+                    };
+                    progress.step(&format!(
+                        "checking {links} on {host} (site {site} of {sites})"
+                    ));
                     let mut last: Option<Instant> = None;
                     for url in urls {
                         if let Some(last) = last {
@@ -153,11 +157,13 @@ pub fn check_urls(urls: Vec<String>, options: &ExternalOptions) -> BTreeMap<Stri
                         {
                             dead.insert(url, problem);
                         }
+                        progress.advance(1);
                     }
                 }
             });
         }
     });
+    progress.finish();
     dead.into_inner().unwrap_or_default()
 }
 

@@ -223,6 +223,7 @@ fn main() -> ExitCode {
                     user_agent: user_agent.unwrap_or(defaults.user_agent.clone()),
                     timeout: std::time::Duration::from_secs(timeout),
                     progress: Some(|line| eprintln!("{line}")),
+                    bar: true,
                     ..defaults
                 }
             });
@@ -301,9 +302,13 @@ fn main() -> ExitCode {
             force,
             format,
         } => {
+            // One file takes a moment; many take minutes, and say how far they are.
+            let many = files.len() > 1;
             let report = casebook::import::run(&casebook::import::ImportOptions {
                 root,
                 files,
+                progress: many.then_some(|line: &str| eprintln!("{line}")),
+                bar: many,
                 collection,
                 lang,
                 split,

@@ -94,6 +94,8 @@ fn dead_links_are_reported_where_they_are_written_and_requests_are_spaced_per_ho
         delay_per_host: Duration::from_millis(150),
         concurrency: 4,
         progress: Some(|line| PROGRESS.lock().unwrap().push(line.to_string())),
+        // Off a terminal (as here, or in CI), a bar asked for gives the lines instead.
+        bar: true,
     });
     let report = casebook::check(&options);
     // Sites are asked at once, so their lines come in any order.

@@ -318,6 +318,15 @@ fn chinese_heading_styles_and_libreoffice_documents_import() {
         ],
     );
     assert!(output.status.success(), "{}", stderr(&output));
+    // Many files say how far the import is: a bar on a terminal, a line per file here.
+    let said = stderr(&output);
+    let lines: Vec<&str> = said
+        .lines()
+        .filter(|l| l.starts_with("importing "))
+        .collect();
+    assert_eq!(lines.len(), 2, "{said}");
+    assert!(lines[0].contains("word-zh.docx (1 of 2)"), "{said}");
+    assert!(lines[1].contains("libreoffice-zh.docx (2 of 2)"), "{said}");
     let read = |slug: &str| {
         std::fs::read_to_string(
             site.root()

@@ -10,6 +10,7 @@ pub mod markdown;
 
 use crate::config::{Collection, Config, FieldType};
 use crate::diagnostics::Diagnostic;
+use crate::progress::Progress;
 use crate::schema::Date;
 use docx::{Block, Document, Kind, Package};
 use std::collections::BTreeSet;
@@ -32,6 +33,10 @@ pub struct ImportOptions {
     /// Replace pages that exist.
     pub force: bool,
     pub today: Date,
+    /// Told a line as each file starts being read.
+    pub progress: Option<fn(&str)>,
+    /// A progress bar on stderr instead of the lines, when stderr is a terminal.
+    pub bar: bool,
 }
 
 #[derive(Debug, Default)]
@@ -117,7 +122,14 @@ pub fn run(options: &ImportOptions) -> ImportReport {
     }
     let mut report = ImportReport::default();
     let mut taken = BTreeSet::new();
-    for file in &options.files {
+    let total = options.files.len();
+    let progress = Progress::new(total as u64, "files", options.progress, options.bar);
+    for (i, file) in options.files.iter().enumerate() {
+        progress.step(&format!(
+            "importing {} ({} of {total})",
+            file.display(),
+            i + 1
+        ));
         import_one(
             options,
             &config,
@@ -127,7 +139,9 @@ pub fn run(options: &ImportOptions) -> ImportReport {
             &mut taken,
             &mut report,
         );
+        progress.advance(1);
     }
+    progress.finish();
     report
 }
 
