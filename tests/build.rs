@@ -1070,3 +1070,43 @@ fn a_folder_of_many_pages_is_a_paginated_section_in_its_languages() {
         ["首页", "案例", "east", "harbour"]
     );
 }
+
+/// A print version too large to open and print as one page is split into parts of a bounded
+/// size, per aspect, with an index linking every article; each article is printed once.
+#[test]
+fn a_large_print_version_is_split_into_parts_with_an_index() {
+    let site = common::large_print_site();
+    site.build_ok();
+    let index = site.page("print/");
+    assert_eq!(
+        index.count("article.print-page"),
+        0,
+        "the index prints no article"
+    );
+    let links = index.attrs(".print-parts ol ol a", "href");
+    assert!(links.len() >= 60, "{} links", links.len());
+    let parts: std::collections::BTreeSet<String> = links
+        .iter()
+        .map(|href| href.split('#').next().unwrap().to_string())
+        .collect();
+    assert!(parts.len() >= 3, "{parts:?}");
+    let mut printed = Vec::new();
+    for part in &parts {
+        let url_path = part.trim_start_matches("../");
+        let html = site.read(&format!("{url_path}index.html"));
+        assert!(html.len() < 5 << 20, "{url_path} is {} bytes", html.len());
+        let page = site.page(url_path);
+        printed.extend(page.attrs("article.print-page", "id"));
+    }
+    // Every link of the index leads to its article in a part.
+    for href in &links {
+        let (part, id) = href.split_once('#').unwrap();
+        let page = site.page(part.trim_start_matches("../"));
+        assert_eq!(page.count(&format!("[id='{id}']")), 1, "{href}");
+    }
+    let total = printed.len();
+    printed.sort();
+    printed.dedup();
+    assert_eq!(printed.len(), total, "an article printed twice");
+    assert_eq!(total, links.len());
+}

@@ -311,3 +311,44 @@ fn a_cached_rebuild_equals_a_fresh_build_after_each_edit() {
         );
     }
 }
+
+/// A print version in parts: a cached rebuild after a body edit, and after an edit that moves
+/// pages from one part to the next, gives what a fresh build gives.
+#[test]
+fn a_cached_rebuild_of_a_print_version_in_parts_equals_a_fresh_build() {
+    let site = common::large_print_site();
+    let options = BuildOptions {
+        serve_mode: true,
+        ..BuildOptions::new(site.root())
+    };
+    let mut cache = Cache::persistent();
+    let page = "content/practices/big-3.zh.md";
+    let text = std::fs::read_to_string(site.root().join(page)).unwrap();
+    let edits = [
+        format!("{text}\n新的一段。\n"),
+        format!("{text}\n{}\n", "很长的补充。".repeat(150_000)),
+    ];
+    let (first, _) = casebook::render_cached(&options, &mut cache);
+    let parts = |files: &[(String, Vec<u8>)]| {
+        (files.iter())
+            .filter(|(path, _)| path.starts_with("print/") && path != "print/index.html")
+            .count()
+    };
+    let before = parts(&files(first));
+    assert!(before > 1, "{before} parts");
+    for (n, edit) in edits.iter().enumerate() {
+        site.write(page, edit);
+        let (cached, _) = casebook::render_cached(&options, &mut cache);
+        let (fresh, _) = casebook::render(&options);
+        let (cached, fresh) = (files(cached), files(fresh));
+        let differing: Vec<&String> = (cached.iter().zip(&fresh))
+            .filter(|(a, b)| a != b)
+            .map(|(a, _)| &a.0)
+            .collect();
+        assert_eq!(cached.len(), fresh.len(), "after edit {n}");
+        assert!(differing.is_empty(), "after edit {n}: {differing:?}");
+        if n == 1 {
+            assert_ne!(parts(&fresh), before, "the long page moved the parts");
+        }
+    }
+}

@@ -45,6 +45,8 @@ pub(super) enum Inputs {
     Language(String),
     /// The print articles of every page in this language (the print page).
     Articles(String),
+    /// The print articles of these pages (a part of the print version).
+    SomeArticles(Arc<Vec<PageId>>),
 }
 
 /// Which pages' metadata (title, summary, URL, date, fields) a page's context shows. Every
@@ -67,6 +69,9 @@ pub(super) enum Shows {
         /// The folder's `_index` page whose title and text the list shows.
         about: Option<PageId>,
     },
+    /// Every page of this language, and how the print version is cut into parts (which follows
+    /// the pages' sizes): the print pages.
+    Print { lang: String, parts: u64 },
     /// No page: the frame of this language only.
     Frame(String),
     /// The frame of this language and where every page is: its URL, date and translations (the

@@ -29,6 +29,8 @@ pub(super) struct CacheKeys {
     language_content: HashMap<String, u64>,
     /// Per language: the keys of its print articles, once they are rendered.
     pub(super) articles: HashMap<String, u64>,
+    /// Per page: the key of its print article, once they are rendered (0 for none).
+    pub(super) article_of: Vec<u64>,
 }
 
 impl CacheKeys {
@@ -121,6 +123,7 @@ impl CacheKeys {
             everything,
             language_content,
             articles: HashMap::new(),
+            article_of: Vec::new(),
         }
     }
 
@@ -142,6 +145,11 @@ impl CacheKeys {
             Inputs::Page(id) => self.content[*id],
             Inputs::Language(lang) => self.language_content.get(lang).copied().unwrap_or_default(),
             Inputs::Articles(lang) => self.articles.get(lang).copied().unwrap_or_default(),
+            Inputs::SomeArticles(ids) => crate::cache::key(
+                (ids.iter())
+                    .map(|&id| self.article_of.get(id).copied().unwrap_or_default())
+                    .collect::<Vec<_>>(),
+            ),
         };
         let frame = |lang: &str| self.frames.get(lang).copied().unwrap_or_default();
         let shown = match &job.shows {
@@ -149,6 +157,10 @@ impl CacheKeys {
             Shows::Language(lang) => {
                 let pages = self.languages.get(lang).copied().unwrap_or_default();
                 crate::cache::key((frame(lang), pages))
+            }
+            Shows::Print { lang, parts } => {
+                let pages = self.languages.get(lang).copied().unwrap_or_default();
+                crate::cache::key((frame(lang), pages, parts))
             }
             Shows::Page(id) => self.neighbourhoods[*id],
             Shows::Pages {

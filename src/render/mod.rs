@@ -148,9 +148,11 @@ pub fn render_site(
     if let Some(keys) = &mut keys {
         // A print page holds the articles of its language, each as its key says.
         let mut of_language: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
+        keys.article_of = vec![0; views.site.pages.len()];
         for (&id, done) in fragment_ids.iter().zip(&fragment_results) {
             let lang = views.site.pages[id].lang();
             of_language.entry(lang).or_default().push(done.key);
+            keys.article_of[id] = done.key;
         }
         keys.articles = (of_language.into_iter())
             .map(|(lang, articles)| (lang.to_string(), crate::cache::key(articles)))

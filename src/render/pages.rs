@@ -3,6 +3,7 @@
 //! 404 page and the sitemap.
 
 use super::job::{Fill, Inputs, Job, Shows};
+use super::print::parts_key;
 use super::views::{Views, with_entry};
 use super::{absolute_urls, base_path, root_of};
 use crate::site::PageId;
@@ -187,9 +188,16 @@ impl<'a> Views<'a> {
             }
         }
 
-        // The whole casebook on one page, for print: each page's article is rendered on its own
-        // (in parallel, and cached while serving), then the print page puts them together.
+        // The whole casebook on one page, for print (in parts with an index when it is too
+        // large for one): each page's article is rendered on its own (in parallel, and cached
+        // while serving), then the print pages put them together.
         let print_path = format!("{prefix}print/");
+        let parts = Arc::new(self.print_parts(lang));
+        // Every part is one folder below the index: its articles' links are the same in each.
+        let article_path = match parts.first() {
+            Some(part) => part.path.clone(),
+            None => print_path.clone(),
+        };
         let mut printed: Vec<PageId> = main_collection
             .map(|c| self.site.collection_pages(c, lang))
             .unwrap_or_default();
@@ -204,7 +212,7 @@ impl<'a> Views<'a> {
         printed.dedup();
         for id in printed {
             let page = &self.site.pages[id];
-            let path = print_path.clone();
+            let path = article_path.clone();
             let mut job = Job::new(
                 format!("#print/{}", page.path),
                 "partials/print_page.html",
@@ -222,19 +230,42 @@ impl<'a> Views<'a> {
             job.fragment = Some(id);
             jobs.push(job);
         }
-        let print = |articles: bool| {
-            let (l, path) = (owned_lang.clone(), print_path.clone());
-            move || self.print_context(&l, &path, articles)
+        let print = |articles: bool, path: &str, part: Option<usize>| {
+            let (l, path, parts) = (owned_lang.clone(), path.to_string(), Arc::clone(&parts));
+            move || self.print_context(&l, &path, articles, &parts, part)
         };
-        let mut job = Job::new(
-            format!("{print_path}index.html"),
-            "print.html",
-            print(false),
-        )
-        .with(Inputs::Articles(owned_lang.clone()))
-        .showing(Shows::Language(owned_lang.clone()));
-        job.spliced = Some(Box::new(print(true)));
-        jobs.push(job);
+        let shows = Shows::Print {
+            lang: owned_lang.clone(),
+            parts: parts_key(&parts),
+        };
+        if !parts.is_empty() {
+            jobs.push(
+                Job::new(
+                    format!("{print_path}index.html"),
+                    "print.html",
+                    print(false, &print_path, None),
+                )
+                .showing(shows.clone()),
+            );
+        }
+        let pages: Vec<(String, Option<usize>)> = match parts.len() {
+            0 => vec![(print_path.clone(), None)],
+            n => (0..n).map(|i| (parts[i].path.clone(), Some(i))).collect(),
+        };
+        for (path, part) in pages {
+            let mut job = Job::new(
+                format!("{path}index.html"),
+                "print.html",
+                print(false, &path, part),
+            )
+            .with(match part {
+                Some(n) => Inputs::SomeArticles(Arc::new(parts[n].pages().to_vec())),
+                None => Inputs::Articles(owned_lang.clone()),
+            })
+            .showing(shows.clone());
+            job.spliced = Some(Box::new(print(true, &path, part)));
+            jobs.push(job);
+        }
 
         // The search page, when the theme has one; search.js fills it from the search index.
         if self.theme.templates.contains_key("search.html") {

@@ -95,31 +95,166 @@ impl<'a> Views<'a> {
         view
     }
 
-    /// The context of the print page in `lang` at `path`, with its articles or placeholders.
-    pub(super) fn print_context(&self, lang: &str, path: &str, articles: bool) -> Context {
+    /// The pages of the print version in `lang`, in the order it prints them: per term of the
+    /// main taxonomy (`Some(index)` in the language's terms) its pages, then (`None`) the pages
+    /// of the main collection that have no term.
+    fn print_groups(&self, lang: &str) -> Vec<(Option<usize>, Vec<PageId>)> {
+        let main = self.site.main_taxonomy();
+        let terms = main.and_then(|m| self.site.taxonomies[m].by_language.get(lang));
+        let mut groups: Vec<(Option<usize>, Vec<PageId>)> = (terms.into_iter().flatten())
+            .enumerate()
+            .map(|(i, t)| (Some(i), t.pages.clone()))
+            .collect();
+        let main_collection = if self.config.collections.is_empty() {
+            Vec::new()
+        } else {
+            self.site.collection_pages(0, lang)
+        };
+        let unassigned: Vec<PageId> = (main_collection.into_iter())
+            .filter(|&id| main.is_none_or(|m| self.site.term_of(&self.site.pages[id], m).is_none()))
+            .collect();
+        groups.push((None, unassigned));
+        groups
+    }
+
+    /// The parts of the print version in `lang` when one page would be too large to open and
+    /// print: each term's pages, in parts of about [`PRINT_PAGE_BYTES`], then the pages of no
+    /// term. Empty when one page holds them all.
+    pub(super) fn print_parts(&self, lang: &str) -> Vec<PrintPart> {
+        let groups = self.print_groups(lang);
+        let size = |id: PageId| self.site.pages[id].rendered.html.len() + ARTICLE_FRAME_BYTES;
+        let total: usize = groups
+            .iter()
+            .flat_map(|(_, ids)| ids)
+            .map(|&id| size(id))
+            .sum();
+        if total <= PRINT_PAGE_BYTES {
+            return Vec::new();
+        }
+        let prefix = self.config.language_prefix(lang);
+        let mut parts = Vec::new();
+        for (term, ids) in groups {
+            let mut chunks: Vec<Vec<PageId>> = Vec::new();
+            let mut filled = usize::MAX;
+            for id in ids {
+                if filled.saturating_add(size(id)) > PRINT_PAGE_BYTES {
+                    chunks.push(Vec::new());
+                    filled = 0;
+                }
+                filled += size(id);
+                chunks.last_mut().expect("pushed above").push(id);
+            }
+            let of = chunks.len();
+            for (n, pages) in chunks.into_iter().enumerate() {
+                let number = parts.len() + 1;
+                parts.push(PrintPart {
+                    path: format!("{prefix}print/{number}/"),
+                    term,
+                    of: (of > 1).then_some((n + 1, of)),
+                    pages,
+                });
+            }
+        }
+        parts
+    }
+
+    /// The context of the print page in `lang` at `path`, with its articles or placeholders:
+    /// the whole print version, or one of its `parts`, or (`part` unset) their index.
+    pub(super) fn print_context(
+        &self,
+        lang: &str,
+        path: &str,
+        articles: bool,
+        parts: &[PrintPart],
+        part: Option<usize>,
+    ) -> Context {
         let mut print = self.base_context(lang, path, self.alternates_everywhere(lang, "print/"));
-        let main_collection = (!self.config.collections.is_empty()).then_some(0);
-        let unassigned: Vec<TeraValue> = main_collection
-            .map(|c| {
-                self.site
-                    .collection_pages(c, lang)
-                    .into_iter()
-                    .filter(|&id| {
-                        self.site
-                            .main_taxonomy()
-                            .is_none_or(|m| self.site.term_of(&self.site.pages[id], m).is_none())
+        let terms =
+            (self.site.main_taxonomy()).and_then(|m| self.site.taxonomies[m].by_language.get(lang));
+        let term_view = |i: usize, pages: Vec<TeraValue>| {
+            let t = &terms.expect("a term of the language")[i];
+            let term = json!({"key": t.key, "name": t.name, "description": t.description, "path": t.path, "count": t.pages.len()});
+            with_entry(TeraValue::from_serializable(&term), "pages", pages.into())
+        };
+        let item = |id: PageId| self.print_item(id, articles);
+        let groups: Vec<(Option<usize>, Vec<PageId>)> = match part {
+            Some(n) => vec![(parts[n].term, parts[n].pages.clone())],
+            None if parts.is_empty() => self.print_groups(lang),
+            // The index of the parts prints no article.
+            None => Vec::new(),
+        };
+        let mut aspects = Vec::new();
+        let mut unassigned = Vec::new();
+        for (term, ids) in groups {
+            let pages: Vec<TeraValue> = ids.into_iter().map(item).collect();
+            match term {
+                Some(i) => aspects.push(term_view(i, pages)),
+                None => unassigned = pages,
+            }
+        }
+        let parts_view: Vec<Json> = (parts.iter().enumerate())
+            .map(|(n, p)| {
+                // `None` for the pages of no term: the theme names them.
+                let title = p.term.and_then(|i| terms.map(|t| t[i].name.clone()));
+                let pages: Vec<Json> = (p.pages.iter())
+                    .map(|&id| {
+                        let page = &self.site.pages[id];
+                        let collection = page.collection.map(|c| &self.config.collections[c].key);
+                        json!({"title": page.title, "collection": collection, "slug": page.slug})
                     })
-                    .map(|id| self.print_item(id, articles))
-                    .collect()
+                    .collect();
+                json!({
+                    "number": n + 1,
+                    "title": title,
+                    "of": p.of.map(|(n, of)| json!({"n": n, "total": of})),
+                    "path": p.path,
+                    "current": part == Some(n),
+                    "pages": pages,
+                })
             })
-            .unwrap_or_default();
-        let aspects =
-            self.main_terms_with_pages(lang, usize::MAX, |id| self.print_item(id, articles));
-        let view = BTreeMap::from([
+            .collect();
+        let mut view = BTreeMap::from([
             ("aspects", TeraValue::from(aspects)),
             ("unassigned", unassigned.into()),
+            ("parts", TeraValue::from_serializable(&parts_view)),
         ]);
+        if let Some(n) = part {
+            view.insert("part", TeraValue::from_serializable(&parts_view[n]));
+            let index = format!("{}print/", self.config.language_prefix(lang));
+            view.insert("index", TeraValue::from_serializable(&index));
+        }
         print.insert_value("print", view.into());
         print
     }
+}
+
+/// A print page holds articles of about this many bytes at most, so that a browser opens and
+/// prints it in seconds; a larger print version is split into parts.
+pub(super) const PRINT_PAGE_BYTES: usize = 4 << 20;
+
+/// What a printed article adds to its page's HTML: its heading, facts and frame.
+const ARTICLE_FRAME_BYTES: usize = 2 << 10;
+
+/// One page of a print version too large for one: pages of one term (or of none), `of` saying
+/// which of the term's parts it is when there are several.
+pub(super) struct PrintPart {
+    pub(super) path: String,
+    term: Option<usize>,
+    of: Option<(usize, usize)>,
+    pages: Vec<PageId>,
+}
+
+impl PrintPart {
+    pub(super) fn pages(&self) -> &[PageId] {
+        &self.pages
+    }
+}
+
+/// A key of how the print version is cut into `parts`: what each part holds.
+pub(super) fn parts_key(parts: &[PrintPart]) -> u64 {
+    crate::cache::key(
+        (parts.iter())
+            .map(|p| (&p.path, p.term, p.of, &p.pages))
+            .collect::<Vec<_>>(),
+    )
 }

@@ -3,21 +3,16 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { build, launch, open as openPage, repo, serveStatic, shots } from './common.mjs';
+import { buildAndServe, closeAll, open as openPage, repo, shots } from './common.mjs';
 
-let browser, server, base;
+let site, browser, base;
 
 before(async () => {
-  const site = build(join(repo, 'tests/fixtures/hugo-blog'));
-  server = await serveStatic(site);
-  base = `http://127.0.0.1:${server.address().port}/casebook/`;
-  browser = await launch();
+  site = await buildAndServe(join(repo, 'tests/fixtures/hugo-blog'));
+  ({ browser, base } = site);
 });
 
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+after(() => closeAll(site));
 
 /** The images of `url`'s main content that did not load, after scrolling them all into view
  * (they load lazily). */

@@ -44,6 +44,21 @@ export function serveStatic(dir, served = []) {
   return new Promise((ok) => server.listen(0, '127.0.0.1', () => ok(server)));
 }
 
+/** Builds the site at `root`, serves it under /casebook/ and launches a browser: `{ browser,
+ * server, base, dir }`, to close with `closeAll`. */
+export async function buildAndServe(root, served = []) {
+  const dir = build(root);
+  const server = await serveStatic(dir, served);
+  const base = `http://127.0.0.1:${server.address().port}/casebook/`;
+  return { browser: await launch(), server, base, dir };
+}
+
+/** Closes what `buildAndServe` opened. */
+export async function closeAll(site) {
+  await site?.browser?.close();
+  site?.server?.close();
+}
+
 /** Debian's Chromium, headless, with the flags this closed network needs. */
 export function launch() {
   return chromium.launch({

@@ -405,3 +405,25 @@ pub fn is_rfc3339(s: &str) -> bool {
         && minute < 60
         && second < 61
 }
+
+/// The `basic` fixture with 60 practices of about 95 KB each: a print version too large for
+/// one page (`content/practices/big-N.zh.md`, in three aspects).
+#[allow(dead_code)]
+pub fn large_print_site() -> Fixture {
+    let site = Fixture::copy("basic");
+    let paragraph = "标准化试点的做法与成效，记录在案，供各地参考借鉴。".repeat(40);
+    let body: String = (0..30)
+        .map(|i| format!("## 第 {i} 节\n\n{paragraph}\n\n"))
+        .collect();
+    let aspects = ["logistics", "green", "trade"];
+    for n in 0..60 {
+        site.write(
+            &format!("content/practices/big-{n}.zh.md"),
+            &format!(
+                "---\ntitle: 大案例 {n}\naspect: {}\ndate: 2023-03-01\n---\n{body}",
+                aspects[n % 3]
+            ),
+        );
+    }
+    site
+}
