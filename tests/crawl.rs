@@ -225,6 +225,13 @@ fn every_link_of_the_example_casebook_leads_to_a_file() {
 }
 
 #[test]
+fn every_link_of_the_second_example_leads_to_a_file() {
+    let site = Fixture::copy_example("association");
+    let report = site.build();
+    assert_none(&check("association", &report, &site.public(), site.root()));
+}
+
+#[test]
 fn every_link_of_every_fixture_site_leads_to_a_file() {
     let sites = fixture_sites();
     assert!(sites.len() >= 2, "{sites:?}");

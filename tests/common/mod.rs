@@ -12,9 +12,19 @@ pub struct Fixture {
 impl Fixture {
     /// A private copy of `tests/fixtures/<name>`, to change and build.
     pub fn copy(name: &str) -> Fixture {
+        Fixture::copy_of("tests/fixtures", name)
+    }
+
+    /// A private copy of the example site `examples/<name>`.
+    #[allow(dead_code)]
+    pub fn copy_example(name: &str) -> Fixture {
+        Fixture::copy_of("examples", name)
+    }
+
+    fn copy_of(folder: &str, name: &str) -> Fixture {
         let dir = tempfile::tempdir().unwrap();
         let source = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures")
+            .join(folder)
             .join(name);
         copy_tree(&source, dir.path());
         Fixture { dir }
