@@ -86,6 +86,21 @@ fn chinese_terms_get_readable_paths_and_years_are_derived_from_dates() {
     );
 }
 
+/// A page links every taxonomy it carries, the year its date gives included.
+#[test]
+fn a_page_links_the_year_its_date_gives() {
+    let site = Fixture::copy("basic");
+    site.build_ok();
+    for (url_path, year) in [
+        ("practices/cold-chain/", "../../year/2023/"),
+        ("en/practices/cold-chain/", "../../../en/year/2023/"),
+    ] {
+        let page = site.page(url_path);
+        let dated = page.attrs(".facts a:has(time)", "href");
+        assert_eq!(dated, [year], "{url_path}");
+    }
+}
+
 #[test]
 fn invisible_characters_are_no_part_of_titles_slugs_and_terms() {
     let site = Fixture::copy("basic");

@@ -500,6 +500,12 @@ impl<'a> Views<'a> {
                     other => (false, other),
                 };
                 let taxonomy = field.kind.taxonomy();
+                // A date that a taxonomy takes its terms from (`year`, `from: date`) links its
+                // term's page.
+                let from_date = (self.config.taxonomies.iter())
+                    .position(|t| t.from.as_deref() == Some(field.name.as_str()))
+                    .and_then(|t| self.site.term_of(page, t))
+                    .map(|term| json!({"name": term.name, "path": term.path}));
                 Some(json!({
                     "name": field.name,
                     "label": field.label(lang, self.default_lang()),
@@ -509,6 +515,7 @@ impl<'a> Views<'a> {
                     "closed": taxonomy.and_then(|t| self.config.taxonomy(t)).is_some_and(|t| t.closed),
                     "wide": list || matches!(of, FieldType::Url | FieldType::Text),
                     "empty": empty,
+                    "term": from_date,
                     "value": value.map_or(Json::Null, |v| self.value_view(v, taxonomy, lang)),
                 }))
             })
