@@ -455,3 +455,73 @@ fn the_manifest_lists_a_page_as_the_build_read_it_while_it_is_being_edited() {
         "the manifest lists another version than the page shows (version {shown})"
     );
 }
+
+/// A file system mounted on a folder for as long as it lives.
+struct Mount(std::path::PathBuf);
+
+impl Mount {
+    /// A fresh tmpfs on `dir`. The test runs as root, as CI and `scripts/test` do.
+    fn tmpfs(dir: &Path) -> Mount {
+        std::fs::create_dir_all(dir).unwrap();
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "casebook-test"])
+            .arg(dir)
+            .status()
+            .unwrap();
+        assert!(
+            mounted.success(),
+            "this test mounts a tmpfs on the output folder: run it as root (`sudo cargo test --test output`)"
+        );
+        Mount(dir.to_path_buf())
+    }
+}
+
+impl Drop for Mount {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+/// An output folder that is a mount point (a container's volume, a mounted deploy folder) cannot
+/// be moved aside and has no room beside it on its file system: it is written in place from a
+/// staging folder inside it. A first build, a rebuild after an edit and one after the record is
+/// damaged all succeed, keep someone else's file and end as a fresh build would.
+#[test]
+fn an_output_that_is_a_mount_point_is_built_and_rebuilt_in_place() {
+    let site = Fixture::copy("basic");
+    let _mount = Mount::tmpfs(&site.public());
+    site.build_ok();
+    assert!(snapshot(&site.public()) == fresh(&site));
+    std::fs::write(site.public().join("CNAME"), "cases.example.org").unwrap();
+    let page = "content/practices/cold-chain.zh.md";
+    let text = std::fs::read_to_string(site.root().join(page)).unwrap();
+    site.write(page, &format!("{text}\n新的一段。\n"));
+    let report = site.build_ok();
+    assert!(report.files_written > 0);
+    assert!(
+        site.read("practices/cold-chain/index.html")
+            .contains("新的一段。")
+    );
+    let marker = site.public().join(MARKER);
+    let record = std::fs::read_to_string(&marker).unwrap();
+    std::fs::write(&marker, record.lines().next().unwrap()).unwrap();
+    site.write(page, &text);
+    site.build_ok();
+    assert!(
+        !site
+            .read("practices/cold-chain/index.html")
+            .contains("新的一段。")
+    );
+    assert_eq!(
+        std::fs::read_to_string(site.public().join("CNAME")).unwrap(),
+        "cases.example.org"
+    );
+    std::fs::remove_file(site.public().join("CNAME")).unwrap();
+    assert!(snapshot(&site.public()) == fresh(&site));
+    let inside: Vec<String> = std::fs::read_dir(site.public())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.contains("casebook-staging"))
+        .collect();
+    assert_eq!(inside, Vec::<String>::new(), "no staging left inside");
+}

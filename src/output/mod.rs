@@ -205,8 +205,15 @@ pub fn write(
         .parent()
         .ok_or_else(|| Diagnostic::error(output.display().to_string(), "no parent folder"))?;
     std::fs::create_dir_all(parent).map_err(|e| io_error("create the folder", parent, e))?;
-    let (staging, old) = siblings(&output)
+    let (mut staging, old) = siblings(&output)
         .ok_or_else(|| Diagnostic::error(output.display().to_string(), "no folder name"))?;
+    // A mount point (a container's volume, a mounted deploy folder) cannot be moved aside, and
+    // nothing beside it is on its file system: it is updated in place from a staging folder
+    // inside it.
+    let mounted = is_mount_point(&output);
+    if mounted {
+        staging = output.join(MOUNTED_STAGING);
+    }
     recover(&output).map_err(|e| io_error("restore the previous build", &old, e))?;
     for leftover in [&staging, &old] {
         remove_own(leftover).map_err(|e| io_error("remove a leftover build", leftover, e))?;
@@ -215,7 +222,7 @@ pub fn write(
         .iter()
         .map(|file| {
             safe_relative(file.path)
-                .filter(|path| path != Path::new(MARKER))
+                .filter(|path| path != Path::new(MARKER) && !path.starts_with(MOUNTED_STAGING))
                 .ok_or_else(|| {
                     Diagnostic::error(file.path, "refusing to write outside the output folder")
                 })
@@ -226,7 +233,9 @@ pub fn write(
         relative: &relative,
         digests: &digests(files, manifest),
     };
-    let record = Record::read(&output);
+    // Without a record, a mount point's files are written over at the paths this build writes,
+    // and none is removed: casebook cannot tell which are its own.
+    let record = Record::read(&output).or_else(|| mounted.then(Record::default));
     let planned = record
         .as_ref()
         .and_then(|record| Some((record, plan_update(&output, &new, record)?)));
@@ -244,6 +253,25 @@ pub fn write(
         let _ = remove_own(&previous);
     }
     update(&output, &staging, &new, plan, record)
+}
+
+/// The staging folder inside an output that is a mount point.
+const MOUNTED_STAGING: &str = ".casebook-staging";
+
+/// Whether `output` is a folder on another file system than its parent's.
+fn is_mount_point(output: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        let device = |path: &Path| std::fs::metadata(path).map(|m| m.dev()).ok();
+        let parent = output.parent().unwrap_or(output);
+        device(output).is_some_and(|d| Some(d) != device(parent))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = output;
+        false
+    }
 }
 
 fn io_error(what: &str, path: &Path, e: std::io::Error) -> Diagnostic {

@@ -40,6 +40,7 @@ impl Stamp {
 /// What the last complete build wrote, kept in the marker file after its first line: a line
 /// `casebook record 1`, then per file `<sha256> <size> <mtime in ns> <path>`, then `end <count>`
 /// (so that a cut-off record is not taken for a shorter one).
+#[derive(Default)]
 pub(super) struct Record {
     pub(super) files: Vec<Recorded>,
 }
