@@ -218,6 +218,11 @@ pub fn validate(
                 };
                 for item in items {
                     match item.as_str().and_then(alias_path) {
+                        Some(path) if crate::slug::has_too_long_name(&path) => diagnostics.push(at_key(
+                            Diagnostic::error(&page.file, "`aliases`: an address is too long for a file name")
+                                .with_hint(format!("a name in an address may take {} bytes (about 85 Chinese characters)", crate::slug::MAX_NAME_BYTES)),
+                            "aliases",
+                        )),
                         Some(path) => checked.aliases.push(path),
                         None => diagnostics.push(at_key(
                             Diagnostic::error(

@@ -57,6 +57,14 @@ pub fn clean_text(text: &str) -> String {
 /// assert_eq!(casebook::slug::slugify("冷链 物流"), "冷链-物流");
 /// assert_eq!(casebook::slug::slugify("冷链\u{200B}物流"), "冷链物流");
 /// ```
+/// The longest name a file system takes for a file or folder, in bytes (ext4, APFS, NTFS).
+pub const MAX_NAME_BYTES: usize = 255;
+
+/// Whether a name in the address `path` is longer than file systems take.
+pub fn has_too_long_name(path: &str) -> bool {
+    path.split('/').any(|name| name.len() > MAX_NAME_BYTES)
+}
+
 pub fn slugify(text: &str) -> String {
     let mut slug = String::with_capacity(text.len());
     let mut pending_dash = false;

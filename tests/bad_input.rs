@@ -989,6 +989,13 @@ fn an_address_too_long_for_a_file_name_is_an_error_at_its_field_in_check_too() {
         "content/practices/tagged.zh.md",
         &format!("---\ntitle: B\naspect: green\ndate: 2023-01-01\ntags: [短, {long_tag}]\n---\n"),
     );
+    // An old address kept as an alias is a file name too.
+    site.write(
+        "content/practices/moved.zh.md",
+        &format!(
+            "---\ntitle: C\naspect: green\ndate: 2023-01-01\naliases: [old/{long_slug}/]\n---\n"
+        ),
+    );
     let checked = casebook::check(&casebook::BuildOptions::new(site.root()));
     let errors: Vec<(&str, usize, &str)> = checked
         .diagnostics
@@ -1000,6 +1007,11 @@ fn an_address_too_long_for_a_file_name_is_an_error_at_its_field_in_check_too() {
         errors,
         [
             (FILE, 5, "this page's address is too long for a file name"),
+            (
+                "content/practices/moved.zh.md",
+                5,
+                "`aliases`: an address is too long for a file name"
+            ),
             (
                 "content/practices/tagged.zh.md",
                 5,

@@ -399,9 +399,6 @@ fn reserved_paths(config: &Config) -> Vec<String> {
     reserved
 }
 
-/// The longest name a file system takes for a file or folder, in bytes (ext4, APFS, NTFS).
-const MAX_NAME_BYTES: usize = 255;
-
 /// A page or term whose address holds a name longer than file systems take: caught here, at its
 /// field, so that `check` says so too (a build would fail writing it, naming a staging path).
 fn check_name_lengths(
@@ -410,7 +407,7 @@ fn check_name_lengths(
     config: &Config,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    let too_long = |path: &str| path.split('/').any(|name| name.len() > MAX_NAME_BYTES);
+    use crate::slug::{MAX_NAME_BYTES, has_too_long_name as too_long};
     let hint = format!(
         "a name in an address may take {MAX_NAME_BYTES} bytes (about 85 Chinese characters): shorten it, or set a shorter `slug:`"
     );
