@@ -58,33 +58,157 @@ pub struct RenderOptions {
     pub serve_mode: bool,
 }
 
-/// A date as the language writes it: `2023年1月19日`, `19 January 2023`.
+/// A date as the language writes it: `2023年1月19日`, `19 January 2023`, `19 janvier 2023`. A
+/// language casebook does not know gets `2023-01-19`, which every reader can read, rather than
+/// English month names.
 pub fn local_date(date: Date, lang: &str) -> String {
-    const MONTHS: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
-    if lang.starts_with("zh") || lang.starts_with("ja") {
-        format!("{}年{}月{}日", date.year, date.month, date.day)
-    } else {
-        format!(
-            "{} {} {}",
-            date.day,
-            MONTHS[(date.month - 1) as usize],
-            date.year
-        )
+    let (year, month, day) = (date.year, date.month, date.day);
+    let primary = lang.split(['-', '_']).next().unwrap_or(lang);
+    let months = |names: [&'static str; 12]| names[month.clamp(1, 12) as usize - 1];
+    match primary {
+        "zh" | "ja" => format!("{year}年{month}月{day}日"),
+        "ko" => format!("{year}년 {month}월 {day}일"),
+        "en" => format!("{day} {} {year}", months(MONTHS_EN)),
+        "fr" if day == 1 => format!("1er {} {year}", months(MONTHS_FR)),
+        "fr" => format!("{day} {} {year}", months(MONTHS_FR)),
+        "de" => format!("{day}. {} {year}", months(MONTHS_DE)),
+        "es" => format!("{day} de {} de {year}", months(MONTHS_ES)),
+        "pt" => format!("{day} de {} de {year}", months(MONTHS_PT)),
+        "it" => format!("{day} {} {year}", months(MONTHS_IT)),
+        "nl" => format!("{day} {} {year}", months(MONTHS_NL)),
+        "ru" => format!("{day} {} {year} г.", months(MONTHS_RU)),
+        "ar" => format!("{day} {} {year}", months(MONTHS_AR)),
+        _ => date.to_string(),
     }
 }
+
+const MONTHS_EN: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+const MONTHS_FR: [&str; 12] = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+];
+const MONTHS_DE: [&str; 12] = [
+    "Januar",
+    "Februar",
+    "März",
+    "April",
+    "Mai",
+    "Juni",
+    "Juli",
+    "August",
+    "September",
+    "Oktober",
+    "November",
+    "Dezember",
+];
+const MONTHS_ES: [&str; 12] = [
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+];
+const MONTHS_PT: [&str; 12] = [
+    "janeiro",
+    "fevereiro",
+    "março",
+    "abril",
+    "maio",
+    "junho",
+    "julho",
+    "agosto",
+    "setembro",
+    "outubro",
+    "novembro",
+    "dezembro",
+];
+const MONTHS_IT: [&str; 12] = [
+    "gennaio",
+    "febbraio",
+    "marzo",
+    "aprile",
+    "maggio",
+    "giugno",
+    "luglio",
+    "agosto",
+    "settembre",
+    "ottobre",
+    "novembre",
+    "dicembre",
+];
+const MONTHS_NL: [&str; 12] = [
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+];
+/// In the genitive, as a date takes them.
+const MONTHS_RU: [&str; 12] = [
+    "января",
+    "февраля",
+    "марта",
+    "апреля",
+    "мая",
+    "июня",
+    "июля",
+    "августа",
+    "сентября",
+    "октября",
+    "ноября",
+    "декабря",
+];
+const MONTHS_AR: [&str; 12] = [
+    "يناير",
+    "فبراير",
+    "مارس",
+    "أبريل",
+    "مايو",
+    "يونيو",
+    "يوليو",
+    "أغسطس",
+    "سبتمبر",
+    "أكتوبر",
+    "نوفمبر",
+    "ديسمبر",
+];
 
 /// The way back from `path` to the site root: `./` for the root, `../../` for `a/b/`.
 pub fn root_of(path: &str) -> String {
@@ -278,6 +402,15 @@ mod tests {
         let d = Date::parse("2023-01-19").unwrap();
         assert_eq!(local_date(d, "zh"), "2023年1月19日");
         assert_eq!(local_date(d, "en"), "19 January 2023");
+        assert_eq!(local_date(d, "en-GB"), "19 January 2023");
+        assert_eq!(local_date(d, "fr"), "19 janvier 2023");
+        assert_eq!(local_date(d, "de"), "19. Januar 2023");
+        assert_eq!(local_date(d, "ko"), "2023년 1월 19일");
+        assert_eq!(local_date(d, "ar"), "19 يناير 2023");
+        let first = Date { day: 1, ..d };
+        assert_eq!(local_date(first, "fr"), "1er janvier 2023");
+        // A language without its month names here: the date as written, not English.
+        assert_eq!(local_date(d, "sw"), "2023-01-19");
     }
 
     #[test]
