@@ -327,6 +327,9 @@ fn a_cached_rebuild_of_a_print_version_in_parts_equals_a_fresh_build() {
     let edits = [
         format!("{text}\n新的一段。\n"),
         format!("{text}\n{}\n", "很长的补充。".repeat(150_000)),
+        // Its part's contents and the index show the title; the other parts do not.
+        text.replace("大案例 3", "改名的大案例"),
+        text.replace("大案例 3", "再次改名的案例"),
     ];
     let (first, _) = casebook::render_cached(&options, &mut cache);
     let parts = |files: &[(String, Vec<u8>)]| {

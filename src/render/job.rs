@@ -69,9 +69,13 @@ pub(super) enum Shows {
         /// The folder's `_index` page whose title and text the list shows.
         about: Option<PageId>,
     },
-    /// Every page of this language, and how the print version is cut into parts (which follows
-    /// the pages' sizes): the print pages.
-    Print { lang: String, parts: u64 },
+    /// How the print version is cut into parts (which follows the pages' sizes), and every page
+    /// of this language, or (a part) only the pages `ids` it prints: the print pages.
+    Print {
+        lang: String,
+        parts: u64,
+        ids: Option<Arc<Vec<PageId>>>,
+    },
     /// No page: the frame of this language only.
     Frame(String),
     /// The frame of this language and where every page is: its URL, date and translations (the

@@ -158,8 +158,13 @@ impl CacheKeys {
                 let pages = self.languages.get(lang).copied().unwrap_or_default();
                 crate::cache::key((frame(lang), pages))
             }
-            Shows::Print { lang, parts } => {
-                let pages = self.languages.get(lang).copied().unwrap_or_default();
+            Shows::Print { lang, parts, ids } => {
+                let pages = match ids {
+                    Some(ids) => {
+                        crate::cache::key(ids.iter().map(|&i| self.pages[i]).collect::<Vec<_>>())
+                    }
+                    None => self.languages.get(lang).copied().unwrap_or_default(),
+                };
                 crate::cache::key((frame(lang), pages, parts))
             }
             Shows::Page(id) => self.neighbourhoods[*id],

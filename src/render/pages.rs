@@ -234,9 +234,10 @@ impl<'a> Views<'a> {
             let (l, path, parts) = (owned_lang.clone(), path.to_string(), Arc::clone(&parts));
             move || self.print_context(&l, &path, articles, &parts, part)
         };
-        let shows = Shows::Print {
+        let shows = |ids: Option<Arc<Vec<PageId>>>| Shows::Print {
             lang: owned_lang.clone(),
             parts: parts_key(&parts),
+            ids,
         };
         if !parts.is_empty() {
             jobs.push(
@@ -245,7 +246,7 @@ impl<'a> Views<'a> {
                     "print.html",
                     print(false, &print_path, None),
                 )
-                .showing(shows.clone()),
+                .showing(shows(None)),
             );
         }
         let pages: Vec<(String, Option<usize>)> = match parts.len() {
@@ -253,16 +254,18 @@ impl<'a> Views<'a> {
             n => (0..n).map(|i| (parts[i].path.clone(), Some(i))).collect(),
         };
         for (path, part) in pages {
+            // A part shows the metadata of its own pages only (the parts' names are the frame's).
+            let ids = part.map(|n| Arc::new(parts[n].pages().to_vec()));
             let mut job = Job::new(
                 format!("{path}index.html"),
                 "print.html",
                 print(false, &path, part),
             )
-            .with(match part {
-                Some(n) => Inputs::SomeArticles(Arc::new(parts[n].pages().to_vec())),
+            .with(match &ids {
+                Some(ids) => Inputs::SomeArticles(Arc::clone(ids)),
                 None => Inputs::Articles(owned_lang.clone()),
             })
-            .showing(shows.clone());
+            .showing(shows(ids));
             job.spliced = Some(Box::new(print(true, &path, part)));
             jobs.push(job);
         }

@@ -196,7 +196,10 @@ impl<'a> Views<'a> {
             .map(|(n, p)| {
                 // `None` for the pages of no term: the theme names them.
                 let title = p.term.and_then(|i| terms.map(|t| t[i].name.clone()));
+                // Only the index lists each part's pages: a part lists its own in `aspects`, and
+                // 15 parts listing all 5,000 pages of a language again cost more than the rest.
                 let pages: Vec<Json> = (p.pages.iter())
+                    .filter(|_| part.is_none())
                     .map(|&id| {
                         let page = &self.site.pages[id];
                         let collection = page.collection.map(|c| &self.config.collections[c].key);
