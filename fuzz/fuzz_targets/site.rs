@@ -1,8 +1,8 @@
 //! Arbitrary pages through the whole pipeline: load, validation, the model, Markdown, templates,
 //! the search index and the manifest, with the cache serve keeps from one build to the next.
-//! The input is cut at each NUL byte into up to four files: three pages (a Chinese practice, its
-//! English translation, a bundle's page with an image beside it) and, last, the bundle's
-//! `_index.md`. Nothing may panic: a panic would reach libFuzzer through the rayon workers.
+//! The input is cut at each NUL byte into up to six files: three pages (a Chinese practice, its
+//! English translation, a bundle's page with an image beside it), the collection's `_index.md`,
+//! a page two folders down and the `_index.md` of the folder between (sections). Nothing may panic: a panic would reach libFuzzer through the rayon workers.
 #![no_main]
 
 use casebook::BuildOptions;
@@ -49,11 +49,13 @@ taxonomies:
     from: date
 ";
 
-const FILES: [&str; 4] = [
+const FILES: [&str; 6] = [
     "content/practices/a.zh.md",
     "content/practices/a.en.md",
     "content/practices/b/index.zh.md",
     "content/practices/_index.zh.md",
+    "content/practices/east/port/c.zh.md",
+    "content/practices/east/_index.zh.md",
 ];
 
 /// A site folder of this process (in memory where /dev/shm is), and the cache kept across runs.
@@ -67,6 +69,7 @@ fn site() -> &'static (PathBuf, Mutex<Cache>) {
             .unwrap_or_else(std::env::temp_dir);
         let root = base.join(format!("casebook-fuzz-{}", std::process::id()));
         std::fs::create_dir_all(root.join("content/practices/b")).unwrap();
+        std::fs::create_dir_all(root.join("content/practices/east/port")).unwrap();
         std::fs::write(root.join("site.yaml"), SITE).unwrap();
         // A real PNG header: 3 x 2 pixels.
         let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
