@@ -11,7 +11,6 @@ use super::{
 };
 use rayon::prelude::*;
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::os::unix::fs::MetadataExt as _;
 use std::path::{Path, PathBuf};
 
 /// The folder that holds the previous build between swaps: `.NAME.casebook-previous`.
@@ -41,9 +40,7 @@ pub fn update(
     plan: &Plan,
     record: &Record,
 ) -> Result<Option<Written>, WriteError> {
-    let parent = output.parent().unwrap_or(output);
-    let device = |path: &Path| std::fs::metadata(path).map(|m| m.dev()).ok();
-    if device(output).is_none() || device(output) != device(parent) {
+    if !output.is_dir() || super::is_mount_point(output) {
         return Ok(None);
     }
     start_previous(previous)?;

@@ -6,7 +6,7 @@ use super::job::{Fill, Inputs, Job, Shows};
 use super::print::parts_key;
 use super::views::{Views, with_entry};
 use super::{absolute_urls, base_path, root_of};
-use crate::site::PageId;
+use crate::site::{PageId, Term};
 use serde_json::{Map, Value as Json, json};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -192,22 +192,15 @@ impl<'a> Views<'a> {
         // large for one): each page's article is rendered on its own (in parallel, and cached
         // while serving), then the print pages put them together.
         let print_path = format!("{prefix}print/");
-        let parts = Arc::new(self.print_parts(lang));
+        let groups = self.print_groups(lang);
+        let parts = Arc::new(self.print_parts(lang, &groups));
         // Every part is one folder below the index: its articles' links are the same in each.
         let article_path = match parts.first() {
             Some(part) => part.path.clone(),
             None => print_path.clone(),
         };
-        let mut printed: Vec<PageId> = main_collection
-            .map(|c| self.site.collection_pages(c, lang))
-            .unwrap_or_default();
-        if let Some(terms) = self
-            .site
-            .main_taxonomy()
-            .and_then(|m| self.site.taxonomies[m].by_language.get(lang))
-        {
-            printed.extend(terms.iter().flat_map(|t| t.pages.iter().copied()));
-        }
+        // A page of two terms is printed in each, from one article.
+        let mut printed: Vec<PageId> = groups.into_iter().flat_map(|(_, ids)| ids).collect();
         printed.sort_unstable();
         printed.dedup();
         for id in printed {
@@ -479,11 +472,14 @@ impl<'a> Views<'a> {
         };
         terms
             .iter()
-            .map(|t| {
-                let pages: Vec<TeraValue> = t.pages.iter().take(limit).map(|&id| item(id)).collect();
-                let term = json!({"key": t.key, "name": t.name, "description": t.description, "path": t.path, "count": t.pages.len()});
-                with_entry(TeraValue::from_serializable(&term), "pages", pages.into())
-            })
+            .map(|t| term_with_pages(t, t.pages.iter().take(limit).map(|&id| item(id)).collect()))
             .collect()
     }
+}
+
+/// A term of the main taxonomy with the items of its pages: what the home page's and the print
+/// page's lists of aspects show.
+pub(super) fn term_with_pages(t: &Term, pages: Vec<TeraValue>) -> TeraValue {
+    let term = json!({"key": t.key, "name": t.name, "description": t.description, "path": t.path, "count": t.pages.len()});
+    with_entry(TeraValue::from_serializable(&term), "pages", pages.into())
 }

@@ -1,6 +1,7 @@
 //! The print page: every page's article rendered on its own, then spliced into the page's
 //! skeleton in place of placeholders, so that an edit re-renders one article.
 
+use super::pages::term_with_pages;
 use super::views::{Views, with_entry};
 use super::{prefix_ids, prefix_toc, rebase_urls};
 use crate::site::PageId;
@@ -98,7 +99,7 @@ impl<'a> Views<'a> {
     /// The pages of the print version in `lang`, in the order it prints them: per term of the
     /// main taxonomy (`Some(index)` in the language's terms) its pages, then (`None`) the pages
     /// of the main collection that have no term.
-    fn print_groups(&self, lang: &str) -> Vec<(Option<usize>, Vec<PageId>)> {
+    pub(super) fn print_groups(&self, lang: &str) -> Vec<(Option<usize>, Vec<PageId>)> {
         let main = self.site.main_taxonomy();
         let terms = main.and_then(|m| self.site.taxonomies[m].by_language.get(lang));
         let mut groups: Vec<(Option<usize>, Vec<PageId>)> = (terms.into_iter().flatten())
@@ -119,9 +120,12 @@ impl<'a> Views<'a> {
 
     /// The parts of the print version in `lang` when one page would be too large to open and
     /// print: each term's pages, in parts of about [`PRINT_PAGE_BYTES`], then the pages of no
-    /// term. Empty when one page holds them all.
-    pub(super) fn print_parts(&self, lang: &str) -> Vec<PrintPart> {
-        let groups = self.print_groups(lang);
+    /// term (`groups`, from [`Views::print_groups`]). Empty when one page holds them all.
+    pub(super) fn print_parts(
+        &self,
+        lang: &str,
+        groups: &[(Option<usize>, Vec<PageId>)],
+    ) -> Vec<PrintPart> {
         let size = |id: PageId| self.site.pages[id].rendered.html.len() + ARTICLE_FRAME_BYTES;
         let total: usize = groups
             .iter()
@@ -134,9 +138,10 @@ impl<'a> Views<'a> {
         let prefix = self.config.language_prefix(lang);
         let mut parts = Vec::new();
         for (term, ids) in groups {
+            let term = *term;
             let mut chunks: Vec<Vec<PageId>> = Vec::new();
             let mut filled = usize::MAX;
-            for id in ids {
+            for &id in ids {
                 if filled.saturating_add(size(id)) > PRINT_PAGE_BYTES {
                     chunks.push(Vec::new());
                     filled = 0;
@@ -171,11 +176,8 @@ impl<'a> Views<'a> {
         let mut print = self.base_context(lang, path, self.alternates_everywhere(lang, "print/"));
         let terms =
             (self.site.main_taxonomy()).and_then(|m| self.site.taxonomies[m].by_language.get(lang));
-        let term_view = |i: usize, pages: Vec<TeraValue>| {
-            let t = &terms.expect("a term of the language")[i];
-            let term = json!({"key": t.key, "name": t.name, "description": t.description, "path": t.path, "count": t.pages.len()});
-            with_entry(TeraValue::from_serializable(&term), "pages", pages.into())
-        };
+        let term_view =
+            |i: usize, pages| term_with_pages(&terms.expect("a term of the language")[i], pages);
         let item = |id: PageId| self.print_item(id, articles);
         let groups: Vec<(Option<usize>, Vec<PageId>)> = match part {
             Some(n) => vec![(parts[n].term, parts[n].pages.clone())],

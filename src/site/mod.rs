@@ -367,17 +367,15 @@ fn section_title(source: &SourcePage, config: &Config) -> String {
     if !source.is_section() {
         return String::new();
     }
-    match config.collections.iter().find(|c| c.folder == source.dir) {
-        Some(c) => c
-            .title
-            .get(&source.lang, &config.default_language)
-            .to_string(),
-        None => source
-            .dir
-            .rsplit('/')
-            .next()
-            .unwrap_or_default()
-            .to_string(),
+    folder_title(config, &source.dir, &source.lang)
+}
+
+/// A folder's title in `lang` when no `_index.md` gives one: a collection's folder has the
+/// collection's title, any other its own name.
+fn folder_title(config: &Config, folder: &str, lang: &str) -> String {
+    match config.collections.iter().find(|c| c.folder == folder) {
+        Some(c) => c.title.get(lang, &config.default_language).to_string(),
+        None => folder.rsplit('/').next().unwrap_or_default().to_string(),
     }
 }
 

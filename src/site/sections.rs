@@ -114,13 +114,9 @@ pub fn collect(config: &Config, pages: &[Page], ordered: &[PageId]) -> Sections 
     let mut list: Vec<Section> = by_key
         .iter()
         .map(|((c, lang, folder), about)| {
-            let root = *folder == root_folder(config, *c);
-            let title = match (about, root) {
-                (Some(id), _) => pages[*id].title.clone(),
-                (None, true) => (config.collections[*c].title)
-                    .get(lang, &config.default_language)
-                    .to_string(),
-                (None, false) => folder.rsplit('/').next().unwrap_or_default().to_string(),
+            let title = match about {
+                Some(id) => pages[*id].title.clone(),
+                None => super::folder_title(config, folder, lang),
             };
             Section {
                 collection: *c,
