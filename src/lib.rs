@@ -50,11 +50,27 @@ impl StageTimer {
     fn done(&mut self, stage: &str) {
         if self.enabled {
             eprintln!(
-                "{stage:>10}: {:7.1} ms",
-                self.last.elapsed().as_secs_f64() * 1e3
+                "{stage:>10}: {:7.1} ms{}",
+                self.last.elapsed().as_secs_f64() * 1e3,
+                memory_in_use()
             );
         }
         self.last = std::time::Instant::now();
+    }
+}
+
+/// The process's resident memory now and at its peak, as Linux tells it (`/proc/self/status`):
+/// where a build's memory goes, stage by stage.
+fn memory_in_use() -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        let line = status.lines().find(|l| l.starts_with(name))?;
+        let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kb / 1024)
+    };
+    match (field("VmRSS:"), field("VmHWM:")) {
+        (Some(now), Some(peak)) => format!("  {now:>6} MiB ({peak} MiB at peak)"),
+        _ => String::new(),
     }
 }
 
@@ -139,6 +155,16 @@ pub fn render(options: &BuildOptions) -> (Option<Rendered>, Vec<Diagnostic>) {
 pub fn render_cached(
     options: &BuildOptions,
     cache: &mut cache::Cache,
+) -> (Option<Rendered>, Vec<Diagnostic>) {
+    render_into(options, cache, None)
+}
+
+/// `render_cached`; with a `spool`, the pages and the search index go to it as they are made
+/// (a build), and `Rendered::files` holds only the other files.
+fn render_into(
+    options: &BuildOptions,
+    cache: &mut cache::Cache,
+    spool: Option<&output::Spool>,
 ) -> (Option<Rendered>, Vec<Diagnostic>) {
     let mut timer = StageTimer::start();
     let mut config = match config::load(&options.root) {
@@ -241,24 +267,29 @@ pub fn render_cached(
             serve_mode: options.serve_mode,
         },
         cache.keep.then_some(&mut cache.outputs),
+        spool,
     );
     diagnostics.extend(found);
     timer.done("templates");
     if diagnostics.iter().any(Diagnostic::is_error) {
         return (None, finish(diagnostics));
     }
-    let taken: std::collections::HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    let spooled = spool.map_or_else(Vec::new, output::Spool::entries);
+    let taken: std::collections::HashSet<&str> = (files.iter().map(|f| f.path.as_str()))
+        .chain(spooled.iter().map(|f| f.path.as_str()))
+        .collect();
     let (mut redirects, found) = render::alias_pages(&site, &taken);
     drop(taken);
     diagnostics.extend(found);
     files.append(&mut redirects);
-    let (copied, found) = copied_assets(&site, &files, options.serve_mode);
+    let (copied, found) = copied_assets(&site, &files, &spooled, options.serve_mode);
     diagnostics.extend(found);
     if diagnostics.iter().any(Diagnostic::is_error) {
         return (None, finish(diagnostics));
     }
     // A generated page or an asset of the same name wins over a static file.
     let generated: std::collections::HashSet<&str> = (files.iter().map(|f| f.path.as_str()))
+        .chain(spooled.iter().map(|f| f.path.as_str()))
         .chain(copied.iter().map(|c| c.path.as_str()))
         .collect();
     let mut all: Vec<render::OutputFile> = Vec::with_capacity(theme.static_files.len());
@@ -282,11 +313,20 @@ pub fn render_cached(
     drop(generated);
     all.append(&mut files);
     if !options.no_search {
-        all.extend(search::build_cached(
-            &site,
-            cache.keep.then_some(&mut cache.search),
-        ));
+        let index = search::build_cached(&site, cache.keep.then_some(&mut cache.search));
+        match spool {
+            Some(spool) => diagnostics.extend(
+                index
+                    .iter()
+                    .filter_map(|f| spool.put(&f.path, &f.bytes).err()),
+            ),
+            None => all.extend(index),
+        }
         timer.done("search");
+    }
+    let spooled = spool.map_or(spooled, output::Spool::entries);
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return (None, finish(diagnostics));
     }
     all.sort_by(|a, b| a.path.cmp(&b.path));
     // The live preview never publishes: it skips hashing every file.
@@ -295,6 +335,7 @@ pub fn render_cached(
     } else {
         manifest::build(
             &all,
+            spooled,
             &copied,
             manifest::inputs(&options.root, &theme, read.into_iter()),
         )
@@ -322,10 +363,12 @@ pub fn render_cached(
 fn copied_assets(
     site: &site::Site,
     generated: &[render::OutputFile],
+    spooled: &[manifest::FileEntry],
     serve_mode: bool,
 ) -> (Vec<render::CopiedFile>, Vec<Diagnostic>) {
-    let generated: std::collections::HashSet<&str> =
-        generated.iter().map(|f| f.path.as_str()).collect();
+    let generated: std::collections::HashSet<&str> = (generated.iter().map(|f| f.path.as_str()))
+        .chain(spooled.iter().map(|f| f.path.as_str()))
+        .collect();
     let hashed: Vec<Result<render::CopiedFile, Diagnostic>> = site
         .assets
         .list
@@ -672,10 +715,24 @@ pub fn build(options: &BuildOptions) -> Report {
             ..Report::default()
         };
     }
-    let (rendered, mut diagnostics) = render(options);
+    // Each page goes into the staging folder as soon as it is rendered.
+    let spool = match output::Spool::open(&output) {
+        Ok(spool) => spool,
+        Err(diagnostic) => {
+            return Report {
+                diagnostics: vec![diagnostic],
+                io_error: true,
+                ..Report::default()
+            };
+        }
+    };
+    let (rendered, mut diagnostics) =
+        crash::catch(|| render_into(options, &mut cache::Cache::default(), Some(&spool)))
+            .unwrap_or_else(|crashed| (None, vec![crashed]));
     let Some(rendered) = rendered else {
         return Report {
             diagnostics,
+            io_error: spool.failed(),
             ..Report::default()
         };
     };
@@ -684,12 +741,8 @@ pub fn build(options: &BuildOptions) -> Report {
         pages: rendered.site.pages.len(),
         ..Report::default()
     };
-    let written = output::write(
-        &output,
-        &rendered.files,
-        &rendered.copied,
-        &rendered.manifest,
-    );
+    let written =
+        output::write_spooled(spool, &rendered.files, &rendered.copied, &rendered.manifest);
     timer.done("write");
     match written {
         Ok(written) => {

@@ -55,9 +55,15 @@ fn hex(digest: &[u8]) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The manifest of a build's files, those it copied (hashed already) and its inputs (`(path,
-/// bytes)`, in any order). A copied file is an input too, under its path in the site.
-pub fn build(files: &[OutputFile], copied: &[CopiedFile], inputs: Vec<InputEntry>) -> Manifest {
+/// The manifest of a build's files, those written as they were made (`spooled`, hashed already),
+/// those it copied (hashed already) and its inputs (in any order). A copied file is an input too,
+/// under its path in the site.
+pub fn build(
+    files: &[OutputFile],
+    spooled: Vec<FileEntry>,
+    copied: &[CopiedFile],
+    inputs: Vec<InputEntry>,
+) -> Manifest {
     // Hashing is a third of a build's instructions when done on one core: spread it.
     let mut files: Vec<FileEntry> = files
         .par_iter()
@@ -68,6 +74,7 @@ pub fn build(files: &[OutputFile], copied: &[CopiedFile], inputs: Vec<InputEntry
             sha256: sha256(&f.bytes),
         })
         .collect();
+    files.extend(spooled);
     files.extend(copied.iter().map(|c| FileEntry {
         path: c.path.clone(),
         size: c.size,
@@ -245,7 +252,7 @@ mod tests {
             file("b/c.html", "c"),
             file("d.css", "d"),
         ];
-        let manifest = build(&files, &[], Vec::new());
+        let manifest = build(&files, Vec::new(), &[], Vec::new());
         for f in &files {
             std::fs::create_dir_all(dir.path().join(&f.path).parent().unwrap()).unwrap();
             std::fs::write(dir.path().join(&f.path), &f.bytes).unwrap();

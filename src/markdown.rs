@@ -258,6 +258,9 @@ pub fn render_markdown(body: &str, context: &LinkContext<'_>) -> Rendered {
             offset,
         });
     }
+    // Kept for the whole build (every page's at once): without the slack of its growth.
+    html.shrink_to_fit();
+    rendered.text.shrink_to_fit();
     rendered.html = html;
     rendered
 }

@@ -526,3 +526,49 @@ fn an_output_that_is_a_mount_point_is_built_and_rebuilt_in_place() {
         .collect();
     assert_eq!(inside, Vec::<String>::new(), "no staging left inside");
 }
+
+#[test]
+fn a_build_that_fails_while_rendering_leaves_nothing_it_staged() {
+    let site = Fixture::copy("basic");
+    site.build_ok();
+    let before = snapshot(&site.public());
+    // Pages are written into the staging folder as they are rendered: the term pages fail after
+    // others were staged.
+    site.write("templates/term.html", "{{ no_such_value.field }}\n");
+    let report = site.build();
+    assert!(report.has_errors() && !report.io_error);
+    assert!(before == snapshot(&site.public()), "public/ changed");
+    assert_eq!(leftovers(&site), Vec::<String>::new());
+}
+
+#[test]
+fn a_rebuild_that_replaces_the_output_whole_keeps_the_pages_it_did_not_write_again() {
+    let site = Fixture::copy("basic");
+    site.build_ok();
+    // Someone's file where a new page needs a folder: the output cannot be updated in place, so
+    // it is replaced whole, with the unchanged pages (never written to the staging folder while
+    // rendering) copied from the output.
+    let practice = "content/practices/cold-chain.zh.md";
+    let text = std::fs::read_to_string(site.root().join(practice)).unwrap();
+    site.write(
+        "content/practices/newcomer.zh.md",
+        &text.replace("title:", "title: 新"),
+    );
+    std::fs::write(site.public().join("practices/newcomer"), "someone's notes").unwrap();
+    let report = site.build_ok();
+    assert_eq!(
+        report.files_written,
+        fresh(&site).len(),
+        "not replaced whole"
+    );
+    let built: Vec<(String, Vec<u8>)> = snapshot(&site.public());
+    assert!(
+        built == fresh(&site),
+        "the replaced output differs from a fresh build"
+    );
+    let kept: Vec<String> = leftovers(&site);
+    assert!(
+        kept.len() == 1 && kept[0].contains("casebook-kept"),
+        "{kept:?}"
+    );
+}

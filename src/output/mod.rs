@@ -10,6 +10,9 @@
 #[cfg(target_os = "linux")]
 mod exchange;
 mod record;
+mod spool;
+
+pub use spool::{Spool, Spooled};
 
 use record::{MARKER_TEXT, Record, Recorded, Stamp};
 
@@ -189,44 +192,51 @@ pub fn write(
     copied: &[CopiedFile],
     manifest: &Manifest,
 ) -> Result<Written, WriteError> {
-    let files: Vec<NewFile> = (rendered.iter())
+    write_spooled(Spool::open(output)?, rendered, copied, manifest)
+}
+
+/// `write`, with the files `spool` took while the build rendered beside `rendered`.
+pub fn write_spooled(
+    spool: Spool,
+    rendered: &[OutputFile],
+    copied: &[CopiedFile],
+    manifest: &Manifest,
+) -> Result<Written, WriteError> {
+    let spooled = spool.take_files();
+    let output = spool.output.clone();
+    let mut files: Vec<NewFile> = (rendered.iter())
         .map(|f| NewFile {
             path: &f.path,
             body: Body::Bytes(&f.bytes),
+            sha256: None,
         })
+        .chain(spooled.iter().map(|s| {
+            let (path, size) = (s.entry.path.as_str(), s.entry.size);
+            NewFile {
+                path,
+                body: match s.staged {
+                    true => Body::Staged(spool.staging.join(path), size),
+                    false => Body::InOutput(output.join(path), size, &s.entry.sha256),
+                },
+                sha256: Some(&s.entry.sha256),
+            }
+        }))
         .chain(copied.iter().map(|c| NewFile {
             path: &c.path,
             body: Body::Copy(&c.source, c.size),
+            sha256: None,
         }))
         .collect();
+    files.sort_by(|a, b| a.path.cmp(b.path));
     let files = files.as_slice();
-    let output = absolute(output);
-    let parent = output
-        .parent()
-        .ok_or_else(|| Diagnostic::error(output.display().to_string(), "no parent folder"))?;
-    std::fs::create_dir_all(parent).map_err(|e| io_error("create the folder", parent, e))?;
-    let (mut staging, old) = siblings(&output)
+    let staging = spool.staging.clone();
+    let (_, old) = siblings(&output)
         .ok_or_else(|| Diagnostic::error(output.display().to_string(), "no folder name"))?;
-    // A mount point (a container's volume, a mounted deploy folder) cannot be moved aside, and
-    // nothing beside it is on its file system: it is updated in place from a staging folder
-    // inside it.
     let mounted = is_mount_point(&output);
-    if mounted {
-        staging = output.join(MOUNTED_STAGING);
-    }
     recover(&output).map_err(|e| io_error("restore the previous build", &old, e))?;
-    for leftover in [&staging, &old] {
-        remove_own(leftover).map_err(|e| io_error("remove a leftover build", leftover, e))?;
-    }
     let relative = files
         .iter()
-        .map(|file| {
-            safe_relative(file.path)
-                .filter(|path| path != Path::new(MARKER) && !path.starts_with(MOUNTED_STAGING))
-                .ok_or_else(|| {
-                    Diagnostic::error(file.path, "refusing to write outside the output folder")
-                })
-        })
+        .map(|file| writable(file.path))
         .collect::<Result<Vec<_>, _>>()?;
     let new = NewBuild {
         files,
@@ -255,6 +265,14 @@ pub fn write(
     update(&output, &staging, &new, plan, record)
 }
 
+/// A file's path in the output, checked: relative, never through `..`, and neither the marker
+/// nor inside a mount point's staging folder.
+fn writable(path: &str) -> Result<PathBuf, Diagnostic> {
+    safe_relative(path)
+        .filter(|path| path != Path::new(MARKER) && !path.starts_with(MOUNTED_STAGING))
+        .ok_or_else(|| Diagnostic::error(path, "refusing to write outside the output folder"))
+}
+
 /// The staging folder inside an output that is a mount point.
 const MOUNTED_STAGING: &str = ".casebook-staging";
 
@@ -278,23 +296,29 @@ fn io_error(what: &str, path: &Path, e: std::io::Error) -> Diagnostic {
     Diagnostic::error(path.display().to_string(), format!("cannot {what}: {e}"))
 }
 
-/// A file to write: its path in the output and what it holds.
+/// A file to write: its path in the output, what it holds and, when known, its SHA-256.
 struct NewFile<'a> {
     path: &'a str,
     body: Body<'a>,
+    sha256: Option<&'a str>,
 }
 
 enum Body<'a> {
     Bytes(&'a [u8]),
     /// A copy of the file at this path, of this size.
     Copy(&'a Path, u64),
+    /// This file of the staging folder, of this size, written while the build rendered.
+    Staged(PathBuf, u64),
+    /// Not written while the build rendered: this file of the output held these bytes (of this
+    /// size and SHA-256) then.
+    InOutput(PathBuf, u64, &'a str),
 }
 
 impl Body<'_> {
     fn len(&self) -> u64 {
         match self {
             Body::Bytes(bytes) => bytes.len() as u64,
-            Body::Copy(_, size) => *size,
+            Body::Copy(_, size) | Body::Staged(_, size) | Body::InOutput(_, size, _) => *size,
         }
     }
 }
@@ -308,10 +332,13 @@ struct NewBuild<'a> {
 
 /// Each file's SHA-256: the manifest's where it lists the file (it has hashed every output file
 /// already), computed here for the others (`manifest.json` itself, or everything in serve mode).
-fn digests<'a>(files: &[NewFile], manifest: &'a Manifest) -> Vec<Cow<'a, str>> {
+fn digests<'a>(files: &[NewFile<'a>], manifest: &'a Manifest) -> Vec<Cow<'a, str>> {
     files
         .par_iter()
         .map(|file| {
+            if let Some(sha256) = file.sha256 {
+                return Cow::Borrowed(sha256);
+            }
             match manifest
                 .files
                 .binary_search_by(|entry| entry.path.as_str().cmp(file.path))
@@ -319,10 +346,13 @@ fn digests<'a>(files: &[NewFile], manifest: &'a Manifest) -> Vec<Cow<'a, str>> {
                 Ok(i) if manifest.files[i].size == file.body.len() => {
                     Cow::Borrowed(manifest.files[i].sha256.as_str())
                 }
-                _ => Cow::Owned(match file.body {
+                _ => Cow::Owned(match &file.body {
                     Body::Bytes(bytes) => crate::manifest::sha256(bytes),
                     // Unreadable: a digest that matches nothing, so the file is copied again.
                     Body::Copy(path, _) => {
+                        crate::manifest::sha256_of_file(path).unwrap_or_else(|_| "0".repeat(64))
+                    }
+                    Body::Staged(path, _) | Body::InOutput(path, _, _) => {
                         crate::manifest::sha256_of_file(path).unwrap_or_else(|_| "0".repeat(64))
                     }
                 }),
@@ -809,6 +839,25 @@ fn write_file(target: &Path, body: &Body) -> std::io::Result<Stamp> {
             std::fs::copy(source, target)?;
             Ok(Stamp::of(&std::fs::metadata(target)?))
         }
+        // Where it was staged already, nothing to do; elsewhere (beside the output), the same
+        // file by a hard link.
+        Body::Staged(source, _) => {
+            if source != target {
+                std::fs::hard_link(source, target)
+                    .or_else(|_| std::fs::copy(source, target).map(drop))?;
+            }
+            Ok(Stamp::of(&std::fs::metadata(target)?))
+        }
+        // Copied from the output, which must still hold what the build rendered.
+        Body::InOutput(source, _, sha256) => {
+            std::fs::copy(source, target)?;
+            if crate::manifest::sha256_of_file(target)? != *sha256 {
+                return Err(std::io::Error::other(
+                    "the output folder changed while the build ran: build again",
+                ));
+            }
+            Ok(Stamp::of(&std::fs::metadata(target)?))
+        }
     }
 }
 
@@ -928,6 +977,7 @@ mod tests {
         let files = [NewFile {
             path: "index.html",
             body: Body::Bytes(b"new"),
+            sha256: None,
         }];
         let relative = [PathBuf::from("index.html")];
         let manifest = Manifest::default();
@@ -1243,6 +1293,7 @@ mod tests {
             .map(|f| NewFile {
                 path: &f.path,
                 body: Body::Bytes(&f.bytes),
+                sha256: None,
             })
             .collect();
         let relative: Vec<PathBuf> = files
@@ -1419,6 +1470,7 @@ mod tests {
             .map(|f| NewFile {
                 path: &f.path,
                 body: Body::Bytes(&f.bytes),
+                sha256: None,
             })
             .collect();
         assert_eq!(

@@ -6,6 +6,7 @@ use super::keys::CacheKeys;
 use super::print::{skeleton_name, splice};
 use super::templates::template_diagnostics;
 use crate::diagnostics::Diagnostic;
+use crate::output::Spool;
 use crate::site::PageId;
 use crate::theme::Theme;
 use bytes::Bytes;
@@ -121,7 +122,8 @@ pub(super) type Fill<'a> = Arc<dyn Fn(&mut Context, Vec<TeraValue>) + Send + Syn
 pub(super) struct JobResult {
     /// The cache key of its inputs.
     pub(super) key: u64,
-    pub(super) result: Result<OutputFile, Vec<Diagnostic>>,
+    /// The file, or `None` when it went to the spool.
+    pub(super) result: Result<Option<OutputFile>, Vec<Diagnostic>>,
     /// Whether it was rendered rather than taken from the cache.
     pub(super) fresh: bool,
     /// Whether it is a print page, assembled from a skeleton kept in the cache beside it.
@@ -137,7 +139,8 @@ pub(super) struct Reuse<'c> {
 }
 
 /// Renders `jobs` in parallel, each from the cache when its key is unchanged. `articles` are
-/// what the print pages' placeholders stand for.
+/// what the print pages' placeholders stand for. With a `spool`, each page (not a fragment) goes
+/// to it as soon as it is rendered.
 pub(super) fn run_jobs(
     jobs: Vec<Job<'_>>,
     tera: &Tera,
@@ -145,6 +148,7 @@ pub(super) fn run_jobs(
     keys: Option<&CacheKeys>,
     reuse: &Reuse<'_>,
     articles: &HashMap<String, Bytes>,
+    spool: Option<&Spool>,
 ) -> Vec<JobResult> {
     let cached = |name: &str, key: u64| {
         reuse
@@ -155,7 +159,12 @@ pub(super) fn run_jobs(
     };
     let render = |template: &str, context: Context| {
         tera.render(template, &context)
-            .map(Bytes::from)
+            // Without the slack of its growth: the print articles are kept until the print
+            // pages are made.
+            .map(|mut page| {
+                page.shrink_to_fit();
+                Bytes::from(page)
+            })
             .map_err(|e| template_diagnostics(&e, theme))
     };
     jobs.into_par_iter()
@@ -193,9 +202,15 @@ pub(super) fn run_jobs(
                     })
                 }
             };
-            done.result = bytes.map(|bytes| OutputFile {
-                path: job.output,
-                bytes,
+            done.result = bytes.and_then(|bytes| match spool {
+                Some(spool) if job.fragment.is_none() => spool
+                    .put(&job.output, &bytes)
+                    .map(|()| None)
+                    .map_err(|d| vec![d]),
+                _ => Ok(Some(OutputFile {
+                    path: job.output,
+                    bytes,
+                })),
             });
             done
         })

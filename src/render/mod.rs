@@ -233,13 +233,15 @@ pub struct RenderCache {
     kept: views::KeptValues,
 }
 
-/// Renders every page of the site.
+/// Renders every page of the site. With a `spool`, the pages go to it as they are rendered and
+/// only the other files (robots.txt) are returned.
 pub fn render_site(
     site: &Site,
     theme: &Theme,
     tera: &Tera,
     options: &RenderOptions,
     mut cache: Option<&mut RenderCache>,
+    spool: Option<&crate::output::Spool>,
 ) -> (Vec<OutputFile>, Vec<Diagnostic>) {
     let mut views = Views::new(site, theme, options);
     // Without a cache there is nothing to look up or keep: no keys to compute.
@@ -268,7 +270,15 @@ pub fn render_site(
         jobs.into_iter().partition(|j| j.fragment.is_some());
     let fragment_ids: Vec<PageId> = fragments.iter().filter_map(|j| j.fragment).collect();
     let no_articles = HashMap::new();
-    let fragment_results = run_jobs(fragments, tera, theme, keys.as_ref(), &reuse, &no_articles);
+    let fragment_results = run_jobs(
+        fragments,
+        tera,
+        theme,
+        keys.as_ref(),
+        &reuse,
+        &no_articles,
+        None,
+    );
     if let Some(keys) = &mut keys {
         // A print page holds the articles of its language, each as its key says.
         let mut of_language: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
@@ -286,13 +296,13 @@ pub fn render_site(
         .into_iter()
         .zip(&fragment_results)
         .filter_map(|(id, done)| {
-            let article = done.result.as_ref().ok()?.bytes.clone();
+            let article = done.result.as_ref().ok()?.as_ref()?.bytes.clone();
             Some((views.site.pages[id].path.clone(), article))
         })
         .collect();
     let _ = views.printed.set(articles);
     let articles = views.printed.get().expect("set above");
-    let results = run_jobs(jobs, tera, theme, keys.as_ref(), &reuse, articles);
+    let results = run_jobs(jobs, tera, theme, keys.as_ref(), &reuse, articles, spool);
     if let Some(RenderCache {
         outputs: cache,
         spare: spares,
@@ -304,7 +314,9 @@ pub fn render_site(
             .into_inner()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         for done in fragment_results.iter().chain(&results) {
-            let Ok(file) = &done.result else { continue };
+            let Ok(Some(file)) = &done.result else {
+                continue;
+            };
             if let Some(skeleton) = &done.skeleton {
                 cache.insert(skeleton_name(&file.path), skeleton.clone());
             }
@@ -325,7 +337,7 @@ pub fn render_site(
             .sum::<usize>();
         if cache.len() > kept {
             let outputs: std::collections::HashSet<String> = done()
-                .filter_map(|d| d.result.as_ref().ok())
+                .filter_map(|d| d.result.as_ref().ok()?.as_ref())
                 .flat_map(|f| [f.path.clone(), skeleton_name(&f.path)])
                 .collect();
             cache.retain(|path, _| outputs.contains(path));
@@ -340,7 +352,7 @@ pub fn render_site(
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
     for result in results {
         match result {
-            Ok(file) => files.push(file),
+            Ok(file) => files.extend(file),
             // The same template error repeats on every page that uses it: report it once.
             Err(found) => {
                 for d in found {

@@ -37,7 +37,8 @@ pub(super) fn splice(
     let skeleton = std::str::from_utf8(skeleton).ok()?;
     let is_whole = |text: &str| !text.contains(['\u{FDD0}', PLACEHOLDER_END]);
     page.clear();
-    page.reserve(skeleton.len() + articles.values().map(Bytes::len).sum::<usize>());
+    // A part of the print version holds a few of the language's articles, not all of them.
+    page.reserve(skeleton.len());
     let mut rest = skeleton;
     while let Some(at) = rest.find(PLACEHOLDER_START) {
         let (before, after) = (&rest[..at], &rest[at + PLACEHOLDER_START.len()..]);
