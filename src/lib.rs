@@ -217,6 +217,13 @@ fn render_into(
     if let Some(external) = &options.external {
         diagnostics.extend(links::check(&site, external));
     }
+    if !cache.keep {
+        for page in &mut site.pages {
+            if let Some(source) = std::sync::Arc::get_mut(&mut page.source) {
+                source.forget_body();
+            }
+        }
+    }
     if options.deny_warnings {
         // Before the checks for errors below, which stop a build before anything is written.
         for d in &mut diagnostics {
@@ -271,6 +278,14 @@ fn render_into(
     );
     diagnostics.extend(found);
     timer.done("templates");
+    if !cache.keep {
+        // In the pages now: the search index reads each page's text, not its HTML.
+        for page in &mut site.pages {
+            if let Some(rendered) = std::sync::Arc::get_mut(&mut page.rendered) {
+                rendered.html = String::new();
+            }
+        }
+    }
     if diagnostics.iter().any(Diagnostic::is_error) {
         return (None, finish(diagnostics));
     }
@@ -313,15 +328,19 @@ fn render_into(
     drop(generated);
     all.append(&mut files);
     if !options.no_search {
-        let index = search::build_cached(&site, cache.keep.then_some(&mut cache.search));
-        match spool {
-            Some(spool) => diagnostics.extend(
-                index
-                    .iter()
-                    .filter_map(|f| spool.put(&f.path, &f.bytes).err()),
-            ),
-            None => all.extend(index),
-        }
+        let failed = std::sync::Mutex::new(Vec::new());
+        let hand_over = |file: render::OutputFile| match spool {
+            None => Some(file),
+            Some(spool) => {
+                if let Err(d) = spool.put(&file.path, &file.bytes) {
+                    failed.lock().unwrap_or_else(|e| e.into_inner()).push(d);
+                }
+                None
+            }
+        };
+        let search = cache.keep.then_some(&mut cache.search);
+        all.extend(search::build_into(&site, search, &hand_over));
+        diagnostics.extend(failed.into_inner().unwrap_or_else(|e| e.into_inner()));
         timer.done("search");
     }
     let spooled = spool.map_or(spooled, output::Spool::entries);

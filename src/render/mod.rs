@@ -11,6 +11,7 @@ mod pages;
 mod print;
 mod rebase;
 mod templates;
+mod values;
 mod views;
 
 pub use aliases::{alias_pages, alias_taken};

@@ -1,5 +1,6 @@
 //! Template values made from the site model: the site, pages, summaries, fields, alternates.
 
+use super::values::SharedValues;
 use super::{RenderOptions, local_date, number_view, root_of};
 use crate::config::{Config, FieldType, Show};
 use crate::schema::Value;
@@ -106,6 +107,8 @@ pub(super) struct Views<'a> {
     /// Each page's summary as a template value, made when first needed (a page is listed on its
     /// collection's and each of its terms' pages).
     summaries: Kept,
+    /// What the summaries share: keys, terms.
+    shared: SharedValues,
     /// Each page's entry of the print page's skeleton: its summary and its placeholder.
     pub(super) print_items: Kept,
     /// The print version's article of each page, rendered before the print pages.
@@ -122,6 +125,7 @@ impl<'a> Views<'a> {
             site_values: BTreeMap::new(),
             strings: BTreeMap::new(),
             summaries: Kept::new(site.pages.len()),
+            shared: SharedValues::default(),
             print_items: Kept::new(site.pages.len()),
             printed: OnceLock::new(),
         };
@@ -371,8 +375,33 @@ impl<'a> Views<'a> {
 
     /// [`Self::page_summary`] as a template value, made once per page.
     pub(super) fn summary_value(&self, id: PageId) -> TeraValue {
-        self.summaries
-            .get(id, || TeraValue::from_serializable(&self.page_summary(id)))
+        self.summaries.get(id, || {
+            let Json::Object(mut summary) = self.page_summary(id) else {
+                return TeraValue::none();
+            };
+            // A card's terms are facts of the page: the same values, not copies.
+            let card_terms = summary.remove("card_terms");
+            let Some(Json::Array(facts)) = summary.remove("facts") else {
+                return self.shared.value(&Json::Object(summary));
+            };
+            let fact_values: Vec<TeraValue> = facts.iter().map(|f| self.shared.value(f)).collect();
+            let card_values: Vec<TeraValue> = (card_terms.as_ref().and_then(Json::as_array))
+                .into_iter()
+                .flatten()
+                .map(|card| match facts.iter().position(|f| f == card) {
+                    Some(at) => fact_values[at].clone(),
+                    None => self.shared.value(card),
+                })
+                .collect();
+            let rest = summary
+                .iter()
+                .map(|(k, v)| (k.as_str(), self.shared.value(v)));
+            let lists = [
+                ("facts", TeraValue::from(fact_values)),
+                ("card_terms", TeraValue::from(card_values)),
+            ];
+            self.shared.map(rest.chain(lists))
+        })
     }
 
     /// A page for lists: everything but its content.

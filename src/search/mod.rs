@@ -153,12 +153,25 @@ pub fn build(site: &Site) -> Vec<OutputFile> {
 /// terms and files of unchanged documents and, while the documents are the same ones in the
 /// same order, the inverted index, updated for the documents that changed.
 pub fn build_cached(site: &Site, cache: Option<&mut Cache>) -> Vec<OutputFile> {
+    build_into(site, cache, &Some)
+}
+
+/// `build_cached`, each file handed to `hand_over` as soon as it is made (a build writes it and
+/// keeps nothing); what that gives back is returned.
+pub fn build_into(
+    site: &Site,
+    cache: Option<&mut Cache>,
+    hand_over: &(dyn Fn(OutputFile) -> Option<OutputFile> + Sync),
+) -> Vec<OutputFile> {
     let shared = cache.is_some().then(|| Shared::of(site));
     let last = cache.as_deref().and_then(|cache| cache.last.as_ref());
     let order = Order::of(site, last.zip(shared.as_ref().map(|shared| shared.config)));
     let pages: Vec<&Page> = order.ids.iter().map(|&id| &site.pages[id]).collect();
     let (mut files, shards) = match cache.zip(shared) {
-        Some((cache, shared)) => cached_files(site, &shared, &pages, &order, cache),
+        Some((cache, shared)) => {
+            let (files, shards) = cached_files(site, &shared, &pages, &order, cache);
+            (files.into_iter().filter_map(hand_over).collect(), shards)
+        }
         None => {
             let terms: Vec<DocTerms> = pages
                 .par_iter()
@@ -173,11 +186,13 @@ pub fn build_cached(site: &Site, cache: Option<&mut Cache>) -> Vec<OutputFile> {
             write_shards(&mut index, &mut files);
             let words = index.words().expect("a new index lists its words");
             files.extend(prefixes(words.words).into_values());
-            files.par_extend(pages.par_iter().enumerate().map(|(doc, page)| {
+            let mut files: Vec<OutputFile> = files.into_iter().filter_map(hand_over).collect();
+            // The documents hold every page's text: handed over one by one, not held.
+            files.par_extend(pages.par_iter().enumerate().filter_map(|(doc, page)| {
                 let text = &page.rendered.text;
-                script_with(&format!("d/{doc}"), text.len() + 512, |out| {
+                hand_over(script_with(&format!("d/{doc}"), text.len() + 512, |out| {
                     write_document(out, &document_head(site, page), text)
-                })
+                }))
             }));
             (files, index.plan.shards)
         }
@@ -187,10 +202,13 @@ pub fn build_cached(site: &Site, cache: Option<&mut Cache>) -> Vec<OutputFile> {
         doc_of[id] = doc as u32;
     }
     for (t, facet) in facets(site, &doc_of).into_iter().enumerate() {
-        files.push(script(&format!("f/{t}"), facet.to_string().as_bytes()));
+        files.extend(hand_over(script(
+            &format!("f/{t}"),
+            facet.to_string().as_bytes(),
+        )));
     }
     let meta = meta(site, &order, shards).to_string();
-    files.push(script("meta", meta.as_bytes()));
+    files.extend(hand_over(script("meta", meta.as_bytes())));
     files
 }
 
