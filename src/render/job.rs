@@ -27,7 +27,7 @@ pub(super) struct Job<'a> {
     pub(super) template: &'a str,
     context: Box<dyn Fn() -> Context + Send + Sync + 'a>,
     /// What the context is made from, for reusing a cached result.
-    inputs: Inputs,
+    pub(super) inputs: Inputs,
     pub(super) shows: Shows,
     /// Set on the print pages: `context` gives each article as a placeholder, and the articles
     /// are spliced into the rendered page (its skeleton, which depends on the metadata only).

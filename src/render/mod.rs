@@ -28,6 +28,7 @@ use keys::CacheKeys;
 use print::skeleton_name;
 use serde_json::{Value as Json, json};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 use tera::Tera;
 use views::Views;
 
@@ -269,41 +270,34 @@ pub fn render_site(
     // The print pages hold every page's article: render the articles first, in parallel.
     let (fragments, jobs): (Vec<Job>, Vec<Job>) =
         jobs.into_iter().partition(|j| j.fragment.is_some());
-    let fragment_ids: Vec<PageId> = fragments.iter().filter_map(|j| j.fragment).collect();
-    let no_articles = HashMap::new();
-    let fragment_results = run_jobs(
-        fragments,
+    let batches = Batches {
         tera,
         theme,
-        keys.as_ref(),
-        &reuse,
-        &no_articles,
-        None,
-    );
-    if let Some(keys) = &mut keys {
-        // A print page holds the articles of its language, each as its key says.
-        let mut of_language: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
-        keys.article_of = vec![0; views.site.pages.len()];
-        for (&id, done) in fragment_ids.iter().zip(&fragment_results) {
-            let lang = views.site.pages[id].lang();
-            of_language.entry(lang).or_default().push(done.key);
-            keys.article_of[id] = done.key;
+        reuse: &reuse,
+        spool,
+    };
+    let (fragment_results, results) = match &mut keys {
+        None => batches.print_by_parts(&views, fragments, jobs),
+        Some(keys) => {
+            let fragment_ids: Vec<PageId> = fragments.iter().filter_map(|j| j.fragment).collect();
+            let fragment_results = batches.run(fragments, Some(keys), &HashMap::new(), false);
+            // A print page holds the articles of its language, each as its key says.
+            let mut of_language: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
+            keys.article_of = vec![0; views.site.pages.len()];
+            for (&id, done) in fragment_ids.iter().zip(&fragment_results) {
+                let lang = views.site.pages[id].lang();
+                of_language.entry(lang).or_default().push(done.key);
+                keys.article_of[id] = done.key;
+            }
+            keys.articles = (of_language.into_iter())
+                .map(|(lang, articles)| (lang.to_string(), crate::cache::key(articles)))
+                .collect();
+            let articles = Arc::new(articles_of(&views, &fragment_ids, &fragment_results));
+            *write(&views.printed) = Arc::clone(&articles);
+            let results = batches.run(jobs, Some(keys), &articles, true);
+            (fragment_results, results)
         }
-        keys.articles = (of_language.into_iter())
-            .map(|(lang, articles)| (lang.to_string(), crate::cache::key(articles)))
-            .collect();
-    }
-    let articles: HashMap<String, Bytes> = fragment_ids
-        .into_iter()
-        .zip(&fragment_results)
-        .filter_map(|(id, done)| {
-            let article = done.result.as_ref().ok()?.as_ref()?.bytes.clone();
-            Some((views.site.pages[id].path.clone(), article))
-        })
-        .collect();
-    let _ = views.printed.set(articles);
-    let articles = views.printed.get().expect("set above");
-    let results = run_jobs(jobs, tera, theme, keys.as_ref(), &reuse, articles, spool);
+    };
     if let Some(RenderCache {
         outputs: cache,
         spare: spares,
@@ -372,6 +366,121 @@ pub fn render_site(
         bytes: format!("User-agent: *\nAllow: /\n\nSitemap: {base}sitemap.xml\n").into(),
     });
     (files, diagnostics)
+}
+
+/// How jobs are run: with which templates, cache and spool.
+struct Batches<'r> {
+    tera: &'r Tera,
+    theme: &'r Theme,
+    reuse: &'r Reuse<'r>,
+    spool: Option<&'r crate::output::Spool>,
+}
+
+/// How many print pages a one-off build renders at once, each with its articles.
+const PRINT_PAGES_AT_ONCE: usize = 4;
+
+impl Batches<'_> {
+    fn run(
+        &self,
+        jobs: Vec<Job>,
+        keys: Option<&CacheKeys>,
+        articles: &HashMap<String, Bytes>,
+        to_spool: bool,
+    ) -> Vec<job::JobResult> {
+        let spool = self.spool.filter(|_| to_spool);
+        run_jobs(
+            jobs, self.tera, self.theme, keys, self.reuse, articles, spool,
+        )
+    }
+
+    /// A one-off build's print pages, a few at a time, each few with only the articles it
+    /// holds (every page's article at once is a sixth of a build's memory at 10,000 pages), then
+    /// the other pages. Returns the articles' results (without their bytes) and the pages'.
+    fn print_by_parts<'a>(
+        &self,
+        views: &Views,
+        fragments: Vec<Job<'a>>,
+        jobs: Vec<Job<'a>>,
+    ) -> (Vec<job::JobResult>, Vec<job::JobResult>) {
+        let (prints, others): (Vec<Job>, Vec<Job>) =
+            jobs.into_iter().partition(|j| j.spliced.is_some());
+        let mut waiting: HashMap<PageId, Job> = (fragments.into_iter())
+            .filter_map(|j| Some((j.fragment?, j)))
+            .collect();
+        let printed: Vec<Vec<PageId>> = (prints.iter())
+            .map(|print| match &print.inputs {
+                job::Inputs::SomeArticles(ids) => ids.to_vec(),
+                job::Inputs::Articles(lang) => {
+                    let mut ids: Vec<PageId> = (waiting.keys().copied())
+                        .filter(|&id| views.site.pages[id].lang() == lang)
+                        .collect();
+                    ids.sort_unstable();
+                    ids
+                }
+                _ => Vec::new(),
+            })
+            .collect();
+        // An article is kept until the last print page that holds it is made.
+        let mut uses: HashMap<PageId, usize> = HashMap::new();
+        for &id in printed.iter().flatten() {
+            *uses.entry(id).or_default() += 1;
+        }
+        let mut articles: HashMap<String, Bytes> = HashMap::new();
+        let (mut fragment_results, mut results) = (Vec::new(), Vec::new());
+        let mut prints = prints.into_iter().zip(printed).peekable();
+        while prints.peek().is_some() {
+            let (batch, ids): (Vec<Job>, Vec<Vec<PageId>>) =
+                prints.by_ref().take(PRINT_PAGES_AT_ONCE).unzip();
+            let todo: Vec<Job> = (ids.iter().flatten())
+                .filter_map(|id| waiting.remove(id))
+                .collect();
+            let todo_ids: Vec<PageId> = todo.iter().filter_map(|j| j.fragment).collect();
+            let done = self.run(todo, None, &HashMap::new(), false);
+            articles.extend(articles_of(views, &todo_ids, &done));
+            fragment_results.extend(done.into_iter().map(without_bytes));
+            let held = Arc::new(std::mem::take(&mut articles));
+            *write(&views.printed) = Arc::clone(&held);
+            results.extend(self.run(batch, None, &held, true));
+            *write(&views.printed) = Arc::default();
+            articles = Arc::try_unwrap(held).unwrap_or_else(|held| (*held).clone());
+            for id in ids.iter().flatten() {
+                let left = uses.get_mut(id).map(|n| {
+                    *n -= 1;
+                    *n
+                });
+                if left == Some(0) {
+                    articles.remove(&views.site.pages[*id].path);
+                }
+            }
+        }
+        // Articles no print page holds: rendered for their errors only.
+        let rest: Vec<Job> = waiting.into_values().collect();
+        let done = self.run(rest, None, &HashMap::new(), false);
+        fragment_results.extend(done.into_iter().map(without_bytes));
+        results.extend(self.run(others, None, &HashMap::new(), true));
+        (fragment_results, results)
+    }
+}
+
+/// The rendered articles of pages `ids`, by page path.
+fn articles_of(views: &Views, ids: &[PageId], done: &[job::JobResult]) -> HashMap<String, Bytes> {
+    (ids.iter().zip(done))
+        .filter_map(|(&id, done)| {
+            let article = done.result.as_ref().ok()?.as_ref()?.bytes.clone();
+            Some((views.site.pages[id].path.clone(), article))
+        })
+        .collect()
+}
+
+/// A result kept for its errors only.
+fn without_bytes(mut done: job::JobResult) -> job::JobResult {
+    done.result = done.result.map(|_| None);
+    done
+}
+
+fn write<T>(lock: &std::sync::RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    lock.write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn prefix_toc(entry: &mut Json, prefix: &str) {

@@ -8,6 +8,7 @@ use crate::site::PageId;
 use bytes::Bytes;
 use serde_json::{Value as Json, json};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 use tera::{Context, Value as TeraValue};
 
 /// Where a print article goes in its page's skeleton: characters that are not text (Unicode
@@ -62,7 +63,13 @@ impl<'a> Views<'a> {
     /// [`splice`] replaces with the article.
     pub(super) fn print_item(&self, id: PageId, articles: bool) -> TeraValue {
         let page_path = &self.site.pages[id].path;
-        let article = self.printed.get().and_then(|p| p.get(page_path));
+        let printed = Arc::clone(
+            &self
+                .printed
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        let article = printed.get(page_path);
         let printed = match (article, articles) {
             (None, _) => TeraValue::safe_string(""),
             // The skeleton's entries stay as they were while the summary does: kept as it is.

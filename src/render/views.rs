@@ -9,8 +9,8 @@ use crate::theme::Theme;
 use bytes::Bytes;
 use serde_json::{Map, Value as Json, json};
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock, RwLock};
 use tera::{Context, Value as TeraValue};
 
 /// How many terms the navigation menu of an open taxonomy shows, the most used first.
@@ -111,8 +111,9 @@ pub(super) struct Views<'a> {
     shared: SharedValues,
     /// Each page's entry of the print page's skeleton: its summary and its placeholder.
     pub(super) print_items: Kept,
-    /// The print version's article of each page, rendered before the print pages.
-    pub(super) printed: OnceLock<HashMap<String, Bytes>>,
+    /// The print version's article of each page (by its path) the print pages being rendered
+    /// hold, rendered before them.
+    pub(super) printed: RwLock<Arc<HashMap<String, Bytes>>>,
 }
 
 impl<'a> Views<'a> {
@@ -127,7 +128,7 @@ impl<'a> Views<'a> {
             summaries: Kept::new(site.pages.len()),
             shared: SharedValues::default(),
             print_items: Kept::new(site.pages.len()),
-            printed: OnceLock::new(),
+            printed: RwLock::default(),
         };
         views.site_values = (site.config.languages.iter())
             .map(|l| {
