@@ -150,7 +150,7 @@ if (exampleDir) {
   const meta = await search.load('meta');
   const zh = meta.l.find((l) => l.c === 'zh');
   const docs = [];
-  for (let i = zh.a; i < zh.b; i++) docs.push(await search.load(`d/${i}`));
+  for (let i = zh.a; i < zh.b; i++) docs.push(await search.document(i));
   for (const q of recallQueries) {
     const truth = docs.filter((d) => (d.t + d.x + d.s).includes(q)).length;
     const ours = (await search.query(q, { lang: 'zh', only: 'zh', size: 1 })).total;

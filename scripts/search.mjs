@@ -16,7 +16,8 @@ import vm from 'node:vm';
 /** Loads the client of a built site. Returns its API and the list of files it read. */
 export function client(publicDir) {
   const dir = resolve(publicDir);
-  const context = vm.createContext({ URLSearchParams, console });
+  // What the client uses of the browser: the document texts are inflated with DecompressionStream.
+  const context = vm.createContext({ URLSearchParams, console, atob, Blob, DecompressionStream, Response });
   context.window = context;
   const code = readFileSync(join(dir, 'search.js'), 'utf8');
   vm.runInContext(code, context, { filename: 'search.js' });

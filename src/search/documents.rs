@@ -228,12 +228,44 @@ pub(super) fn document_head(site: &Site, page: &Page) -> Vec<u8> {
     json
 }
 
-/// Appends a document's data: its `head`, then its text.
+/// Appends a document's data: its `head`, then its text as `z`: the inside of a JSON string
+/// (`push_text`), zlib-compressed and in base64. The text is most of the index (80 of 90 MB at
+/// 10,000 practices), and a reader fetches only the documents of the results shown; the client
+/// inflates them with the browser's own `DecompressionStream`.
 pub(super) fn write_document(out: &mut Vec<u8>, head: &[u8], text: &str) {
+    use std::io::Write as _;
     out.extend_from_slice(head);
-    out.extend_from_slice(b",\"x\":\"");
-    push_text(out, text);
+    out.extend_from_slice(b",\"z\":\"");
+    let mut plain = Vec::with_capacity(text.len() + 16);
+    push_text(&mut plain, text);
+    // The fastest level: three times smaller already, at a fraction of the higher levels' time.
+    let mut zlib = flate2::write::ZlibEncoder::new(
+        Vec::with_capacity(plain.len() / 2),
+        flate2::Compression::fast(),
+    );
+    let compressed = zlib
+        .write_all(&plain)
+        .and_then(|()| zlib.finish())
+        .expect("compressing into memory cannot fail");
+    push_base64(out, &compressed);
     out.extend_from_slice(b"\"}");
+}
+
+/// Appends `bytes` in base64 (the standard alphabet, padded), as `atob` reads it.
+fn push_base64(out: &mut Vec<u8>, bytes: &[u8]) {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    out.reserve(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
+        let digits = [18, 12, 6, 0].map(|shift| ALPHABET[(n >> shift & 63) as usize]);
+        out.extend_from_slice(&digits[..chunk.len() + 1]);
+        out.extend(std::iter::repeat_n(b'=', 3 - chunk.len()));
+    }
 }
 
 /// Appends `text` as the inside of a JSON string, its runs of white space collapsed, cut at

@@ -45,7 +45,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// Where the index lives in the output.
 pub const DIR: &str = "search-index/";
 /// The version of the file formats, checked by the client.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 /// Plain text kept per document for snippets, in characters.
 const MAX_TEXT: usize = 20_000;
 

@@ -192,6 +192,23 @@
 
   function meta() { return M ? Promise.resolve(M) : load("meta").then(function (m) { return (M = m); }); }
 
+  /* Document id with its text as x: the index keeps it zlib-compressed in base64 (z), inflated
+     here once. A browser without DecompressionStream gets no text: results show summaries. */
+  function documentOf(id) {
+    return load("d/" + id).then(function (doc) {
+      if (doc.x !== undefined) return doc;
+      if (!doc.z || typeof DecompressionStream === "undefined") return (doc.x = "", doc);
+      var raw = atob(doc.z), bytes = new Uint8Array(raw.length);
+      for (var i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+      var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
+      return new Response(stream).text().then(function (inside) {
+        doc.x = JSON.parse('"' + inside + '"');
+        return doc;
+      }, function () { return (doc.x = "", doc); });
+    });
+  }
+  S.document = documentOf;
+
   /* Postings of a term: {d: doc ids, v: impact << 1 | in title}. */
   function postings(t) {
     if (terms[t]) return Promise.resolve(terms[t]);
@@ -385,7 +402,7 @@
           return (b.lang === opts.lang) - (a.lang === opts.lang) || b.score - a.score || a.id - b.id;
         });
         var from = opts.from || 0, page = list.slice(from, from + (opts.size || 10));
-        return Promise.all(page.map(function (h) { return load("d/" + h.id); })).then(function (docs) {
+        return Promise.all(page.map(function (h) { return documentOf(h.id); })).then(function (docs) {
           page.forEach(function (h, i) { present(h, res.parsed, docs[i], opts.snippet || 160); });
           page.sort(function (a, b) { return (b.lang === opts.lang) - (a.lang === opts.lang) || b.score - a.score || a.id - b.id; });
           return { total: list.length, partial: !!res.partial, items: page, counts: opts.counts ? counts : null, meta: M };
