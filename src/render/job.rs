@@ -42,8 +42,8 @@ pub(super) enum Inputs {
     Metadata,
     /// The rendered Markdown of this page.
     Page(PageId),
-    /// The rendered Markdown of every page in this language (feeds).
-    Language(String),
+    /// The rendered Markdown of these pages (a feed's entries).
+    Pages(Arc<Vec<PageId>>),
     /// The print articles of every page in this language (the print page).
     Articles(String),
     /// The print articles of these pages (a part of the print version).

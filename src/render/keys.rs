@@ -25,8 +25,6 @@ pub(super) struct CacheKeys {
     addresses: u64,
     /// Per page: its rendered Markdown.
     content: Vec<u64>,
-    /// Per language: the rendered Markdown of all its pages.
-    language_content: HashMap<String, u64>,
     /// Per language: the keys of its print articles, once they are rendered.
     pub(super) articles: HashMap<String, u64>,
     /// Per page: the key of its print article, once they are rendered (0 for none).
@@ -66,7 +64,6 @@ impl CacheKeys {
         ));
         let mut frames = HashMap::new();
         let mut languages = HashMap::new();
-        let mut language_content = HashMap::new();
         for lang in &site.config.languages {
             let terms = (site.taxonomies.iter())
                 .filter_map(|t| t.by_language.get(&lang.code))
@@ -90,8 +87,6 @@ impl CacheKeys {
             };
             let shown: Vec<u64> = of_language().map(|(id, _)| pages[id]).collect();
             languages.insert(lang.code.clone(), crate::cache::key(shown));
-            let content: Vec<u64> = of_language().map(|(_, p)| p.rendered.key).collect();
-            language_content.insert(lang.code.clone(), crate::cache::key(content));
         }
         let neighbourhoods = site
             .pages
@@ -121,7 +116,6 @@ impl CacheKeys {
             pages,
             languages,
             everything,
-            language_content,
             articles: HashMap::new(),
             article_of: Vec::new(),
         }
@@ -143,7 +137,9 @@ impl CacheKeys {
         let inputs = match inputs {
             Inputs::Metadata => 0,
             Inputs::Page(id) => self.content[*id],
-            Inputs::Language(lang) => self.language_content.get(lang).copied().unwrap_or_default(),
+            Inputs::Pages(ids) => {
+                crate::cache::key(ids.iter().map(|&id| self.content[id]).collect::<Vec<_>>())
+            }
             Inputs::Articles(lang) => self.articles.get(lang).copied().unwrap_or_default(),
             Inputs::SomeArticles(ids) => crate::cache::key(
                 (ids.iter())

@@ -12,6 +12,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use tera::Value as TeraValue;
 
+/// How many of its newest pages a feed holds.
+const FEED_ENTRIES: usize = 50;
+
 impl<'a> Views<'a> {
     pub(super) fn language_jobs<'s>(&'s self, lang: &str, jobs: &mut Vec<Job<'s>>) {
         let prefix = self.config.language_prefix(lang);
@@ -37,11 +40,9 @@ impl<'a> Views<'a> {
                     self.base_context(&l, &home_path, self.alternates_everywhere(&l, ""));
                 let latest: Vec<TeraValue> = main_collection
                     .map(|c| {
-                        self.site
-                            .collection_pages(c, &l)
-                            .into_iter()
+                        (self.collection_pages(c, &l).iter())
                             .take(10)
-                            .map(|id| self.summary_value(id))
+                            .map(|&id| self.summary_value(id))
                             .collect()
                     })
                     .unwrap_or_default();
@@ -307,7 +308,7 @@ impl<'a> Views<'a> {
     /// The pages of collection `c` in `lang` that have a date, newest first: a feed's entries.
     /// None when the collection's pages have no dates.
     pub(super) fn dated_pages(&self, c: usize, lang: &str) -> Vec<PageId> {
-        let mut ids = self.site.collection_pages(c, lang);
+        let mut ids = self.collection_pages(c, lang).to_vec();
         ids.retain(|&id| self.site.pages[id].date.is_some());
         ids
     }
@@ -324,6 +325,8 @@ impl<'a> Views<'a> {
     ) -> Job<'s> {
         let l = lang.to_string();
         let output = path.clone();
+        // A feed holds the content of its newest entries only: an edit of an older page leaves it.
+        let entries = Arc::new(ids.iter().take(FEED_ENTRIES).copied().collect::<Vec<_>>());
         Job::new(output, "atom.xml", move || {
             let updated = (ids.iter())
                 .filter_map(|&id| self.site.pages[id].date)
@@ -331,7 +334,7 @@ impl<'a> Views<'a> {
                 .map(|d| d.to_string());
             // Read away from the site: an entry's links and images are absolute.
             let base_url = &self.config.base_url;
-            let pages: Vec<Json> = (ids.iter().take(50))
+            let pages: Vec<Json> = (ids.iter().take(FEED_ENTRIES))
                 .map(|&id| {
                     let mut page = self.page_full(id);
                     if let Some(content) = page["content"].as_str() {
@@ -356,7 +359,7 @@ impl<'a> Views<'a> {
             feed
         })
         // Its pages show their translations too: every language.
-        .with(Inputs::Language(lang.to_string()))
+        .with(Inputs::Pages(entries))
     }
 
     pub(super) fn site_jobs<'s>(&'s self, jobs: &mut Vec<Job<'s>>) {

@@ -117,7 +117,7 @@ impl<'a> Views<'a> {
         let main_collection = if self.config.collections.is_empty() {
             Vec::new()
         } else {
-            self.site.collection_pages(0, lang)
+            self.collection_pages(0, lang).to_vec()
         };
         let unassigned: Vec<PageId> = (main_collection.into_iter())
             .filter(|&id| main.is_none_or(|m| self.site.term_of(&self.site.pages[id], m).is_none()))

@@ -109,6 +109,8 @@ pub(super) struct Views<'a> {
     summaries: Kept,
     /// What the summaries share: keys, terms.
     shared: SharedValues,
+    /// Per collection and language, its pages newest first (lists, feeds, counts ask often).
+    collection_pages: Vec<HashMap<String, Vec<PageId>>>,
     /// Each page's entry of the print page's skeleton: its summary and its placeholder.
     pub(super) print_items: Kept,
     /// The print version's article of each page (by its path) the print pages being rendered
@@ -127,9 +129,23 @@ impl<'a> Views<'a> {
             strings: BTreeMap::new(),
             summaries: Kept::new(site.pages.len()),
             shared: SharedValues::default(),
+            collection_pages: vec![HashMap::new(); site.config.collections.len()],
             print_items: Kept::new(site.pages.len()),
             printed: RwLock::default(),
         };
+        for (id, page) in site.pages.iter().enumerate() {
+            if let Some(c) = page.collection {
+                let of_language = views.collection_pages[c].entry(page.lang().to_string());
+                of_language.or_default().push(id);
+            }
+        }
+        for ids in views
+            .collection_pages
+            .iter_mut()
+            .flat_map(|c| c.values_mut())
+        {
+            site.sort_newest_first(ids);
+        }
         views.site_values = (site.config.languages.iter())
             .map(|l| {
                 let view = TeraValue::from_serializable(&views.site_view(&l.code));
@@ -222,7 +238,7 @@ impl<'a> Views<'a> {
                     "key": c.key,
                     "title": c.title.get(lang, fallback),
                     "path": path,
-                    "count": self.site.collection_pages(i, lang).len(),
+                    "count": self.collection_pages(i, lang).len(),
                     "feed": feed,
                 })
             })
@@ -372,6 +388,11 @@ impl<'a> Views<'a> {
             summaries: self.summaries.kept(),
             print_items: self.print_items.kept(),
         }
+    }
+
+    /// The pages of collection `c` in language `lang`, newest first.
+    pub(super) fn collection_pages(&self, c: usize, lang: &str) -> &[PageId] {
+        (self.collection_pages.get(c).and_then(|of| of.get(lang))).map_or(&[], Vec::as_slice)
     }
 
     /// [`Self::page_summary`] as a template value, made once per page.

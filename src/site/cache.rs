@@ -48,6 +48,8 @@ pub(super) struct Linked {
     by_content_path: HashMap<String, PageId>,
     left_out_drafts: Vec<String>,
     newest_first: Vec<u32>,
+    /// Made of the pages' paths, folders, titles and dates, which linking again keeps.
+    sections: super::Sections,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -166,6 +168,7 @@ impl Linked {
             by_content_path: site.by_content_path.clone(),
             left_out_drafts: site.left_out_drafts.clone(),
             newest_first: site.newest_first.clone(),
+            sections: site.sections.clone(),
             diagnostics: found.to_vec(),
         }
     }
@@ -219,19 +222,16 @@ impl Linked {
                 page.next = *next;
             });
         diagnostics.extend(self.diagnostics.iter().cloned());
-        let mut site = Site {
+        Site {
             config,
             pages,
             taxonomies: self.taxonomies.clone(),
             by_content_path: self.by_content_path.clone(),
             left_out_drafts: self.left_out_drafts.clone(),
             assets: Default::default(),
-            sections: Default::default(),
+            sections: self.sections.clone(),
             newest_first: self.newest_first.clone(),
-        };
-        // Cheap, and it follows titles, which a link may keep.
-        site.sections = super::sections_of(&site);
-        site
+        }
     }
 }
 

@@ -102,17 +102,6 @@ pub struct Site {
 }
 
 impl Site {
-    /// The pages of a collection in one language, in the collection's order.
-    pub fn collection_pages(&self, collection: usize, lang: &str) -> Vec<PageId> {
-        let mut ids: Vec<PageId> = (0..self.pages.len())
-            .filter(|&i| {
-                self.pages[i].collection == Some(collection) && self.pages[i].lang() == lang
-            })
-            .collect();
-        self.sort_newest_first(&mut ids);
-        ids
-    }
-
     /// Newest first, then by title and path; pages equal in all three keep their order.
     pub fn sort_newest_first(&self, ids: &mut [PageId]) {
         ids.sort_by_key(|&id| self.newest_first[id]);
