@@ -1019,6 +1019,38 @@ fn long_lists_are_paginated_by_default() {
     assert!(!site.public().join("practices/page/2").exists());
 }
 
+/// A list of many pages links from each page the first, the last and the pages near it, not
+/// every page (which makes a list of n pages n² links), and every page stays reachable.
+#[test]
+fn a_long_paginated_list_links_the_nearby_pages_and_marks_the_gaps() {
+    let site = Fixture::copy("basic");
+    site.replace("site.yaml", "    paginate: 2\n", "    paginate: 1\n");
+    for n in 0..40 {
+        site.write(
+            &format!("content/practices/p{n:02}.zh.md"),
+            &format!("---\ntitle: 做法 {n}\naspect: trade\ndate: 2020-01-01\n---\n正文。\n"),
+        );
+    }
+    site.build_ok();
+    let numbers = |path: &str| {
+        site.page(path)
+            .texts(".pagination-pages li a, .pagination-pages .is-current")
+    };
+    let middle = numbers("practices/page/20");
+    assert_eq!(
+        middle,
+        ["1", "18", "19", "20", "21", "22", "43"].map(String::from)
+    );
+    assert_eq!(site.page("practices/page/20").count(".pagination-gap"), 2);
+    assert_eq!(
+        numbers("practices"),
+        ["1", "2", "3", "43"].map(String::from)
+    );
+    // Each page links the next, so every page is reached from the first.
+    assert!(site.public().join("practices/page/43/index.html").exists());
+    assert!(!site.public().join("practices/page/44").exists());
+}
+
 /// Folders inside a collection are sections: a folder of many pages is paginated like the
 /// collection, says where it is, and exists in the languages that have pages in it.
 #[test]

@@ -12,6 +12,20 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use tera::Value as TeraValue;
 
+/// How many pages either side of the current one a paginator lists (besides the first and last).
+const PAGES_AROUND: usize = 2;
+
+/// The page numbers a paginator lists on page `current` of `total`: all of them when they are
+/// few, else the first, the last and those within `PAGES_AROUND` of the current one (a gap
+/// of one page is filled rather than shown as a gap).
+fn page_numbers(current: usize, total: usize) -> Vec<usize> {
+    let near =
+        |n: usize| n.abs_diff(current) <= PAGES_AROUND + usize::from(n == 2 || n + 1 == total);
+    (1..=total)
+        .filter(|&n| total <= 2 * PAGES_AROUND + 5 || n == 1 || n == total || near(n))
+        .collect()
+}
+
 /// How many of its newest pages a feed holds.
 const FEED_ENTRIES: usize = 50;
 
@@ -447,14 +461,16 @@ impl<'a> Views<'a> {
         if current < total {
             view.insert("next".into(), json!(page_path(current + 1)));
         }
-        view.insert(
-            "pages".into(),
-            Json::Array(
-                (1..=total)
-                    .map(|n| json!({"number": n, "path": page_path(n)}))
-                    .collect(),
-            ),
-        );
+        // The first and last pages and those near this one: listing every page on every page
+        // makes a list of n pages n² links (160,000 on a term of 400 pages).
+        let shown = page_numbers(current, total);
+        let pages = (shown.iter().enumerate())
+            .map(|(i, &n)| {
+                let gap_before = i > 0 && shown[i - 1] + 1 < n;
+                json!({"number": n, "path": page_path(n), "gap_before": gap_before})
+            })
+            .collect();
+        view.insert("pages".into(), Json::Array(pages));
         Json::Object(view)
     }
 
@@ -485,4 +501,23 @@ impl<'a> Views<'a> {
 pub(super) fn term_with_pages(t: &Term, pages: Vec<TeraValue>) -> TeraValue {
     let term = json!({"key": t.key, "name": t.name, "description": t.description, "path": t.path, "count": t.pages.len()});
     with_entry(TeraValue::from_serializable(&term), "pages", pages.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::page_numbers;
+
+    #[test]
+    fn a_paginator_lists_the_first_last_and_nearby_pages() {
+        assert_eq!(page_numbers(1, 9), (1..=9).collect::<Vec<_>>());
+        assert_eq!(page_numbers(1, 400), [1, 2, 3, 400]);
+        assert_eq!(page_numbers(200, 400), [1, 198, 199, 200, 201, 202, 400]);
+        // Next to an end, the one page between is listed rather than a gap.
+        assert_eq!(page_numbers(5, 400), [1, 2, 3, 4, 5, 6, 7, 400]);
+        assert_eq!(
+            page_numbers(396, 400),
+            [1, 394, 395, 396, 397, 398, 399, 400]
+        );
+        assert_eq!(page_numbers(400, 400), [1, 398, 399, 400]);
+    }
 }
