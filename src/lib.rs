@@ -220,7 +220,7 @@ fn render_into(
     if !cache.keep {
         for page in &mut site.pages {
             if let Some(source) = std::sync::Arc::get_mut(&mut page.source) {
-                source.forget_body();
+                source.forget_read_values();
             }
         }
     }
