@@ -1,21 +1,20 @@
 //! What one build computed that the next can reuse: `serve` keeps a `Cache` between rebuilds so
 //! that an edit redoes only the work whose inputs changed. Every entry is keyed by a hash of
 //! everything its result depends on, so a cached result is never stale: a rebuild with a cache
-//! gives the same site as a fresh build (tests/serve.rs checks this after a series of edits).
+//! gives the same site as a fresh build (tests/serve.rs checks this after a series of edits). The
+//! keys come from `hash::key`, a leaf every stage imports; only the pipeline (`lib.rs`) and
+//! `serve` import this module.
 
 use crate::markdown;
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
 
 #[derive(Default)]
 pub struct Cache {
     /// Whether to keep results for the next build. A one-off build does not: keeping a copy of
     /// every page would double its memory.
     pub(crate) keep: bool,
-    /// Path under the site root -> what loading the file gave, and when it was loaded.
-    pub(crate) sources: HashMap<String, crate::content::Loaded>,
-    /// Path under the site root -> an asset as last examined, with its file's stamp.
-    pub(crate) assets: HashMap<String, (crate::content::Asset, crate::content::Stamp)>,
+    /// The pages and assets as loaded.
+    pub(crate) content: crate::content::Cache,
     /// Every page as validated, for the sources that did not change.
     pub(crate) model: crate::site::Cache,
     /// Content path -> (hash of body, page path and link targets, the rendered Markdown).
@@ -33,14 +32,8 @@ impl Cache {
     pub fn persistent() -> Cache {
         Cache {
             keep: true,
+            content: crate::content::Cache::persistent(),
             ..Cache::default()
         }
     }
-}
-
-/// A stable hash of anything hashable, for cache keys.
-pub fn key(value: impl Hash) -> u64 {
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    value.hash(&mut hasher);
-    hasher.finish()
 }

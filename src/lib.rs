@@ -11,6 +11,7 @@ pub mod config;
 pub mod content;
 pub mod crash;
 pub mod diagnostics;
+pub mod hash;
 pub mod import;
 pub mod links;
 pub mod manifest;
@@ -178,7 +179,8 @@ fn render_into(
             format!("{base_url}/")
         };
     }
-    let (sources, assets, mut diagnostics) = content::load_cached(&options.root, &config, cache);
+    let (sources, assets, mut diagnostics) =
+        content::load_cached(&options.root, &config, &mut cache.content);
     let theme = theme::load(&options.root, &config.theme).map(|mut theme| {
         diagnostics.extend(theme::complete_strings(&mut theme, &config));
         theme
@@ -240,7 +242,7 @@ fn render_into(
             return (None, finish(diagnostics));
         }
     };
-    let theme_key = cache::key(
+    let theme_key = hash::key(
         theme
             .templates
             .iter()
@@ -497,12 +499,12 @@ fn render_markdown(
         .map(|p| (p.source.content_path.as_str(), p.path.as_str()))
         .collect();
     targets.sort_unstable();
-    let targets_key = cache::key((&targets, assets.key));
+    let targets_key = hash::key((&targets, assets.key));
     let markdown_cache = &cache.markdown;
     let rendered: Vec<(u64, Arc<markdown::Rendered>, bool)> = pages
         .par_iter()
         .map(|page| {
-            let key = cache::key((
+            let key = hash::key((
                 page.source.body_key,
                 &page.source.dir,
                 &page.path,

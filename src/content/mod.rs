@@ -8,7 +8,6 @@ pub use walk::inside_root;
 
 pub use ignore::Ignore;
 
-use crate::cache::Cache;
 use crate::config::Config;
 use crate::diagnostics::Diagnostic;
 use front_matter::Positions;
@@ -97,6 +96,28 @@ pub struct Asset {
     pub dimensions: Option<(u32, u32)>,
 }
 
+/// What loading keeps for the next build (serve keeps one across rebuilds): each file as loaded
+/// and each asset as examined, with the stamps that tell whether they changed.
+#[derive(Default)]
+pub struct Cache {
+    /// Whether to keep them at all: a one-off build does not.
+    pub(crate) keep: bool,
+    /// Path under the site root -> what loading the file gave, and when it was loaded.
+    pub(crate) sources: HashMap<String, Loaded>,
+    /// Path under the site root -> an asset as last examined, with its file's stamp.
+    pub(crate) assets: HashMap<String, (Asset, Stamp)>,
+}
+
+impl Cache {
+    /// A cache that keeps what each load read for the next one.
+    pub fn persistent() -> Cache {
+        Cache {
+            keep: true,
+            ..Cache::default()
+        }
+    }
+}
+
 /// The Markdown files under `content/`, sorted by path, and the problems found reading them.
 pub fn load(root: &Path, config: &Config) -> (Vec<Arc<SourcePage>>, Vec<Diagnostic>) {
     let (pages, _, diagnostics) = load_cached(root, config, &mut Cache::default());
@@ -125,7 +146,7 @@ pub fn load_cached(
 
     // The file name's language depends on the declared languages: part of every page's key.
     let languages: Vec<&str> = config.languages.iter().map(|l| l.code.as_str()).collect();
-    let languages_key = crate::cache::key((&languages, &config.default_language));
+    let languages_key = crate::hash::key((&languages, &config.default_language));
     let started = SystemTime::now();
     let read: Vec<Examined> = files
         .par_iter()
@@ -152,7 +173,7 @@ pub fn load_cached(
                     return Examined::Read(Box::new(loaded));
                 }
             };
-            let key = crate::cache::key(&bytes);
+            let key = crate::hash::key(&bytes);
             let loaded = match previous {
                 Some(p) if p.key == key && p.languages_key == languages_key => Loaded {
                     stamp,
@@ -357,8 +378,8 @@ fn read_page(
     let (front_matter, positions) = front_matter::parse(&split, &text, file)?;
     let body_offset = split.body_offset;
     Ok(SourcePage {
-        front_matter_key: crate::cache::key(&text[..body_offset]),
-        body_key: crate::cache::key(&text[body_offset..]),
+        front_matter_key: crate::hash::key(&text[..body_offset]),
+        body_key: crate::hash::key(&text[body_offset..]),
         file: file.to_string(),
         dir: dir.to_string(),
         stem,

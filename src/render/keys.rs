@@ -40,7 +40,7 @@ impl CacheKeys {
             .map(|p| {
                 // The checked fields follow from the front matter and the configuration, the
                 // slug and language from the file name.
-                crate::cache::key((
+                crate::hash::key((
                     p.source.front_matter_key,
                     &p.source.file,
                     &p.path,
@@ -51,7 +51,7 @@ impl CacheKeys {
                 ))
             })
             .collect();
-        let base = crate::cache::key((
+        let base = crate::hash::key((
             theme
                 .templates
                 .iter()
@@ -69,7 +69,7 @@ impl CacheKeys {
                 .filter_map(|t| t.by_language.get(&lang.code))
                 .flatten()
                 .map(|t| (&t.key, &t.name, &t.description, &t.path, t.pages.len()));
-            let terms = crate::cache::key(terms.collect::<Vec<_>>());
+            let terms = crate::hash::key(terms.collect::<Vec<_>>());
             let site_view = views.site_view(&lang.code).to_string();
             // Every list and page shows the sections above it or below it: their titles,
             // addresses and counts.
@@ -77,7 +77,7 @@ impl CacheKeys {
                 .filter(|s| s.lang == lang.code)
                 .map(|s| (&s.path, &s.title, s.count, s.parent))
                 .collect::<Vec<_>>();
-            let frame = crate::cache::key((base, site_view, terms, sections));
+            let frame = crate::hash::key((base, site_view, terms, sections));
             frames.insert(lang.code.clone(), frame);
             let of_language = || {
                 site.pages
@@ -86,7 +86,7 @@ impl CacheKeys {
                     .filter(|(_, p)| p.lang() == lang.code)
             };
             let shown: Vec<u64> = of_language().map(|(id, _)| pages[id]).collect();
-            languages.insert(lang.code.clone(), crate::cache::key(shown));
+            languages.insert(lang.code.clone(), crate::hash::key(shown));
         }
         let neighbourhoods = site
             .pages
@@ -96,10 +96,10 @@ impl CacheKeys {
                 let linked = |id: Option<PageId>| id.map(|i| pages[i]);
                 let translations: Vec<u64> = p.translations.iter().map(|&t| pages[t]).collect();
                 let frame = frames.get(p.lang()).copied().unwrap_or_default();
-                crate::cache::key((frame, own, translations, linked(p.previous), linked(p.next)))
+                crate::hash::key((frame, own, translations, linked(p.previous), linked(p.next)))
             })
             .collect();
-        let everything = crate::cache::key((frames.iter().collect::<BTreeMap<_, _>>(), &pages));
+        let everything = crate::hash::key((frames.iter().collect::<BTreeMap<_, _>>(), &pages));
         // Hashed as they come: a list of them would cost an allocation per page.
         let mut addresses = std::collections::hash_map::DefaultHasher::new();
         for page in &site.pages {
@@ -127,7 +127,7 @@ impl CacheKeys {
         (site.pages.iter().zip(&self.pages))
             .map(|(page, shown)| {
                 let frame = self.frames.get(page.lang()).copied().unwrap_or_default();
-                crate::cache::key((frame, shown))
+                crate::hash::key((frame, shown))
             })
             .collect()
     }
@@ -138,10 +138,10 @@ impl CacheKeys {
             Inputs::Metadata => 0,
             Inputs::Page(id) => self.content[*id],
             Inputs::Pages(ids) => {
-                crate::cache::key(ids.iter().map(|&id| self.content[id]).collect::<Vec<_>>())
+                crate::hash::key(ids.iter().map(|&id| self.content[id]).collect::<Vec<_>>())
             }
             Inputs::Articles(lang) => self.articles.get(lang).copied().unwrap_or_default(),
-            Inputs::SomeArticles(ids) => crate::cache::key(
+            Inputs::SomeArticles(ids) => crate::hash::key(
                 (ids.iter())
                     .map(|&id| self.article_of.get(id).copied().unwrap_or_default())
                     .collect::<Vec<_>>(),
@@ -152,16 +152,16 @@ impl CacheKeys {
             Shows::Everything => self.everything,
             Shows::Language(lang) => {
                 let pages = self.languages.get(lang).copied().unwrap_or_default();
-                crate::cache::key((frame(lang), pages))
+                crate::hash::key((frame(lang), pages))
             }
             Shows::Print { lang, parts, ids } => {
                 let pages = match ids {
                     Some(ids) => {
-                        crate::cache::key(ids.iter().map(|&i| self.pages[i]).collect::<Vec<_>>())
+                        crate::hash::key(ids.iter().map(|&i| self.pages[i]).collect::<Vec<_>>())
                     }
                     None => self.languages.get(lang).copied().unwrap_or_default(),
                 };
-                crate::cache::key((frame(lang), pages, parts))
+                crate::hash::key((frame(lang), pages, parts))
             }
             Shows::Page(id) => self.neighbourhoods[*id],
             Shows::Pages {
@@ -172,11 +172,11 @@ impl CacheKeys {
             } => {
                 let pages: Vec<u64> = ids[range.clone()].iter().map(|&i| self.pages[i]).collect();
                 let about = about.map(|i| self.pages[i]);
-                crate::cache::key((frame(lang), ids.len(), pages, about))
+                crate::hash::key((frame(lang), ids.len(), pages, about))
             }
             Shows::Frame(lang) => frame(lang),
-            Shows::Addresses(lang) => crate::cache::key((frame(lang), self.addresses)),
+            Shows::Addresses(lang) => crate::hash::key((frame(lang), self.addresses)),
         };
-        crate::cache::key((shown, &job.output, job.template, inputs))
+        crate::hash::key((shown, &job.output, job.template, inputs))
     }
 }

@@ -290,7 +290,7 @@ pub fn render_site(
                 keys.article_of[id] = done.key;
             }
             keys.articles = (of_language.into_iter())
-                .map(|(lang, articles)| (lang.to_string(), crate::cache::key(articles)))
+                .map(|(lang, articles)| (lang.to_string(), crate::hash::key(articles)))
                 .collect();
             let articles = Arc::new(articles_of(&views, &fragment_ids, &fragment_results));
             *write(&views.printed) = Arc::clone(&articles);

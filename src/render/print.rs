@@ -265,7 +265,7 @@ impl PrintPart {
 
 /// A key of how the print version is cut into `parts`: what each part holds.
 pub(super) fn parts_key(parts: &[PrintPart]) -> u64 {
-    crate::cache::key(
+    crate::hash::key(
         (parts.iter())
             .map(|p| (&p.path, p.term, p.of, &p.pages))
             .collect::<Vec<_>>(),

@@ -52,7 +52,7 @@ impl Assets {
             .enumerate()
             .map(|(i, a)| (a.source.content_path.clone(), i))
             .collect();
-        let key = crate::cache::key(
+        let key = crate::hash::key(
             list.iter()
                 .map(|a| (&a.source.content_path, &a.path, a.source.dimensions))
                 .collect::<Vec<_>>(),
