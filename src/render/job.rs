@@ -61,6 +61,8 @@ pub(super) enum Shows {
     Language(String),
     /// This page with the pages it links to: translations, previous and next.
     Page(PageId),
+    /// These pages of this language, each with the pages it links to (a feed's entries).
+    Entries { lang: String, ids: Arc<Vec<PageId>> },
     /// These pages of this language, in this order: `range` of the list `ids` (a pagination page
     /// shows its pages and how many there are in all).
     Pages {

@@ -164,6 +164,10 @@ impl CacheKeys {
                 crate::hash::key((frame(lang), pages, parts))
             }
             Shows::Page(id) => self.neighbourhoods[*id],
+            Shows::Entries { lang, ids } => {
+                let entries: Vec<u64> = ids.iter().map(|&i| self.neighbourhoods[i]).collect();
+                crate::hash::key((frame(lang), entries))
+            }
             Shows::Pages {
                 lang,
                 ids,

@@ -341,14 +341,16 @@ impl<'a> Views<'a> {
         let output = path.clone();
         // A feed holds the content of its newest entries only: an edit of an older page leaves it.
         let entries = Arc::new(ids.iter().take(FEED_ENTRIES).copied().collect::<Vec<_>>());
+        let ids = Arc::clone(&entries);
         Job::new(output, "atom.xml", move || {
+            // The pages are newest first: the newest entry's date is the newest of them all.
             let updated = (ids.iter())
                 .filter_map(|&id| self.site.pages[id].date)
                 .max()
                 .map(|d| d.to_string());
             // Read away from the site: an entry's links and images are absolute.
             let base_url = &self.config.base_url;
-            let pages: Vec<Json> = (ids.iter().take(FEED_ENTRIES))
+            let pages: Vec<Json> = (ids.iter())
                 .map(|&id| {
                     let mut page = self.page_full(id);
                     if let Some(content) = page["content"].as_str() {
@@ -372,8 +374,12 @@ impl<'a> Views<'a> {
             );
             feed
         })
-        // Its pages show their translations too: every language.
-        .with(Inputs::Pages(entries))
+        // Its entries with their translations, and their content.
+        .with(Inputs::Pages(Arc::clone(&entries)))
+        .showing(Shows::Entries {
+            lang: lang.to_string(),
+            ids: entries,
+        })
     }
 
     pub(super) fn site_jobs<'s>(&'s self, jobs: &mut Vec<Job<'s>>) {
