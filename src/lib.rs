@@ -689,45 +689,37 @@ pub fn check(options: &BuildOptions) -> Report {
 
 /// `casebook build`: render and, when there is no error, write the result into the output folder.
 pub fn build(options: &BuildOptions) -> Report {
+    // Nothing written: the output cannot be (exit code 2).
+    let cannot_write = |diagnostic: Diagnostic| Report {
+        diagnostics: vec![diagnostic],
+        io_error: true,
+        ..Report::default()
+    };
     let output = options.output_dir();
     if let Some(reason) = output::refuse_output(&options.root, &output) {
-        return Report {
-            diagnostics: vec![
-                Diagnostic::error(
-                    output.display().to_string(),
-                    format!("refusing to write the site here: {reason}"),
-                )
-                .with_hint("choose another folder with --output, such as public/"),
-            ],
-            io_error: true,
-            ..Report::default()
-        };
+        return cannot_write(
+            Diagnostic::error(
+                output.display().to_string(),
+                format!("refusing to write the site here: {reason}"),
+            )
+            .with_hint("choose another folder with --output, such as public/"),
+        );
     }
     if let Some(path) = &options.manifest
         && let Some(reason) = manifest::refuse_target(&options.root, path)
     {
-        return Report {
-            diagnostics: vec![
-                Diagnostic::error(
-                    path.display().to_string(),
-                    format!("refusing to write the manifest here: {reason}"),
-                )
-                .with_hint("choose a new file outside the site's inputs with --manifest, such as manifest.json"),
-            ],
-            io_error: true,
-            ..Report::default()
-        };
+        return cannot_write(
+            Diagnostic::error(
+                path.display().to_string(),
+                format!("refusing to write the manifest here: {reason}"),
+            )
+            .with_hint("choose a new file outside the site's inputs with --manifest, such as manifest.json"),
+        );
     }
     // Held until the end of the build: another build into this output waits for it.
     let _lock = match output_lock::acquire(&output, !options.no_wait) {
         Ok(lock) => lock,
-        Err(diagnostic) => {
-            return Report {
-                diagnostics: vec![diagnostic],
-                io_error: true,
-                ..Report::default()
-            };
-        }
+        Err(diagnostic) => return cannot_write(diagnostic),
     };
     if let Err(e) = output::recover(&output) {
         let message = format!("cannot restore the previous build: {e}");
@@ -739,13 +731,7 @@ pub fn build(options: &BuildOptions) -> Report {
     // Each page goes into the staging folder as soon as it is rendered.
     let spool = match output::Spool::open(&output) {
         Ok(spool) => spool,
-        Err(diagnostic) => {
-            return Report {
-                diagnostics: vec![diagnostic],
-                io_error: true,
-                ..Report::default()
-            };
-        }
+        Err(diagnostic) => return cannot_write(diagnostic),
     };
     let (rendered, mut diagnostics) =
         crash::catch(|| render_into(options, &mut cache::Cache::default(), Some(&spool)))

@@ -982,17 +982,22 @@ fn pages_outside_collections_declare_their_fields() {
     );
 }
 
-/// Without `paginate:`, a list shows 50 pages a page; `paginate: 0` keeps them on one.
-#[test]
-fn long_lists_are_paginated_by_default() {
-    let site = Fixture::copy("basic");
-    site.replace("site.yaml", "    paginate: 2\n", "");
-    for n in 0..52 {
+/// Adds `count` Chinese practices of one aspect and date, `p00.zh.md` on: a long list.
+fn add_practices(site: &Fixture, count: usize) {
+    for n in 0..count {
         site.write(
             &format!("content/practices/p{n:02}.zh.md"),
             &format!("---\ntitle: 做法 {n}\naspect: trade\ndate: 2020-01-01\n---\n正文。\n"),
         );
     }
+}
+
+/// Without `paginate:`, a list shows 50 pages a page; `paginate: 0` keeps them on one.
+#[test]
+fn long_lists_are_paginated_by_default() {
+    let site = Fixture::copy("basic");
+    site.replace("site.yaml", "    paginate: 2\n", "");
+    add_practices(&site, 52);
     site.build_ok();
     let links = |path: &str| {
         site.page(path)
@@ -1025,12 +1030,7 @@ fn long_lists_are_paginated_by_default() {
 fn a_long_paginated_list_links_the_nearby_pages_and_marks_the_gaps() {
     let site = Fixture::copy("basic");
     site.replace("site.yaml", "    paginate: 2\n", "    paginate: 1\n");
-    for n in 0..40 {
-        site.write(
-            &format!("content/practices/p{n:02}.zh.md"),
-            &format!("---\ntitle: 做法 {n}\naspect: trade\ndate: 2020-01-01\n---\n正文。\n"),
-        );
-    }
+    add_practices(&site, 40);
     site.build_ok();
     let numbers = |path: &str| {
         site.page(path)

@@ -208,32 +208,25 @@ pub fn write_spooled(
         .map(|f| NewFile {
             path: &f.path,
             body: Body::Bytes(&f.bytes),
-            sha256: None,
         })
         .chain(spooled.iter().map(|s| {
             let (path, size) = (s.entry.path.as_str(), s.entry.size);
             NewFile {
                 path,
                 body: match s.staged {
-                    true => Body::Staged(spool.staging.join(path), size),
+                    true => Body::Staged(spool.staging.join(path), size, &s.entry.sha256),
                     false => Body::InOutput(output.join(path), size, &s.entry.sha256),
                 },
-                sha256: Some(&s.entry.sha256),
             }
         }))
         .chain(copied.iter().map(|c| NewFile {
             path: &c.path,
             body: Body::Copy(&c.source, c.size),
-            sha256: None,
         }))
         .collect();
     files.sort_by(|a, b| a.path.cmp(b.path));
     let files = files.as_slice();
-    let staging = spool.staging.clone();
-    let (_, old) = siblings(&output)
-        .ok_or_else(|| Diagnostic::error(output.display().to_string(), "no folder name"))?;
-    let mounted = is_mount_point(&output);
-    recover(&output).map_err(|e| io_error("restore the previous build", &old, e))?;
+    let (staging, old, mounted) = (spool.staging.clone(), spool.old.clone(), spool.mounted);
     let relative = files
         .iter()
         .map(|file| writable(file.path))
@@ -296,19 +289,19 @@ fn io_error(what: &str, path: &Path, e: std::io::Error) -> Diagnostic {
     Diagnostic::error(path.display().to_string(), format!("cannot {what}: {e}"))
 }
 
-/// A file to write: its path in the output, what it holds and, when known, its SHA-256.
+/// A file to write: its path in the output and what it holds.
 struct NewFile<'a> {
     path: &'a str,
     body: Body<'a>,
-    sha256: Option<&'a str>,
 }
 
 enum Body<'a> {
     Bytes(&'a [u8]),
     /// A copy of the file at this path, of this size.
     Copy(&'a Path, u64),
-    /// This file of the staging folder, of this size, written while the build rendered.
-    Staged(PathBuf, u64),
+    /// This file of the staging folder, of this size and SHA-256, written while the build
+    /// rendered.
+    Staged(PathBuf, u64, &'a str),
     /// Not written while the build rendered: this file of the output held these bytes (of this
     /// size and SHA-256) then.
     InOutput(PathBuf, u64, &'a str),
@@ -318,7 +311,7 @@ impl Body<'_> {
     fn len(&self) -> u64 {
         match self {
             Body::Bytes(bytes) => bytes.len() as u64,
-            Body::Copy(_, size) | Body::Staged(_, size) | Body::InOutput(_, size, _) => *size,
+            Body::Copy(_, size) | Body::Staged(_, size, _) | Body::InOutput(_, size, _) => *size,
         }
     }
 }
@@ -336,26 +329,26 @@ fn digests<'a>(files: &[NewFile<'a>], manifest: &'a Manifest) -> Vec<Cow<'a, str
     files
         .par_iter()
         .map(|file| {
-            if let Some(sha256) = file.sha256 {
-                return Cow::Borrowed(sha256);
-            }
-            match manifest
-                .files
-                .binary_search_by(|entry| entry.path.as_str().cmp(file.path))
-            {
-                Ok(i) if manifest.files[i].size == file.body.len() => {
-                    Cow::Borrowed(manifest.files[i].sha256.as_str())
-                }
-                _ => Cow::Owned(match &file.body {
-                    Body::Bytes(bytes) => crate::manifest::sha256(bytes),
-                    // Unreadable: a digest that matches nothing, so the file is copied again.
-                    Body::Copy(path, _) => {
-                        crate::manifest::sha256_of_file(path).unwrap_or_else(|_| "0".repeat(64))
-                    }
-                    Body::Staged(path, _) | Body::InOutput(path, _, _) => {
-                        crate::manifest::sha256_of_file(path).unwrap_or_else(|_| "0".repeat(64))
-                    }
-                }),
+            let listed = || {
+                let i = (manifest.files)
+                    .binary_search_by(|entry| entry.path.as_str().cmp(file.path))
+                    .ok()?;
+                let entry = &manifest.files[i];
+                (entry.size == file.body.len()).then_some(entry.sha256.as_str())
+            };
+            match &file.body {
+                // Hashed as they were rendered.
+                Body::Staged(_, _, sha256) | Body::InOutput(_, _, sha256) => Cow::Borrowed(*sha256),
+                Body::Bytes(bytes) => listed()
+                    .map_or_else(|| Cow::Owned(crate::manifest::sha256(bytes)), Cow::Borrowed),
+                // Unreadable: a digest that matches nothing, so the file is copied again.
+                Body::Copy(path, _) => listed().map_or_else(
+                    || {
+                        let digest = crate::manifest::sha256_of_file(path);
+                        Cow::Owned(digest.unwrap_or_else(|_| "0".repeat(64)))
+                    },
+                    Cow::Borrowed,
+                ),
             }
         })
         .collect()
@@ -841,7 +834,7 @@ fn write_file(target: &Path, body: &Body) -> std::io::Result<Stamp> {
         }
         // Where it was staged already, nothing to do; elsewhere (beside the output), the same
         // file by a hard link.
-        Body::Staged(source, _) => {
+        Body::Staged(source, _, _) => {
             if source != target {
                 std::fs::hard_link(source, target)
                     .or_else(|_| std::fs::copy(source, target).map(drop))?;
@@ -977,7 +970,6 @@ mod tests {
         let files = [NewFile {
             path: "index.html",
             body: Body::Bytes(b"new"),
-            sha256: None,
         }];
         let relative = [PathBuf::from("index.html")];
         let manifest = Manifest::default();
@@ -1293,7 +1285,6 @@ mod tests {
             .map(|f| NewFile {
                 path: &f.path,
                 body: Body::Bytes(&f.bytes),
-                sha256: None,
             })
             .collect();
         let relative: Vec<PathBuf> = files
@@ -1470,7 +1461,6 @@ mod tests {
             .map(|f| NewFile {
                 path: &f.path,
                 body: Body::Bytes(&f.bytes),
-                sha256: None,
             })
             .collect();
         assert_eq!(

@@ -18,6 +18,11 @@ use std::sync::Mutex;
 pub struct Spool {
     pub(super) output: PathBuf,
     pub(super) staging: PathBuf,
+    /// Where the previous output goes while a new one is swapped in.
+    pub(super) old: PathBuf,
+    /// Whether the output is a mount point, which is updated in place (its staging folder is
+    /// inside it).
+    pub(super) mounted: bool,
     /// The output's record, by path: a file whose bytes the output holds already (as recorded
     /// and unchanged on disk since) needs no writing.
     recorded: HashMap<PathBuf, Vec<(String, Stamp)>>,
@@ -70,6 +75,8 @@ impl Spool {
         Ok(Spool {
             output,
             staging,
+            old,
+            mounted,
             recorded,
             files: Mutex::new(Vec::new()),
             failed: std::sync::atomic::AtomicBool::new(false),
@@ -106,10 +113,7 @@ impl Spool {
             },
             staged: !in_output,
         };
-        self.files
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push(spooled);
+        self.files().push(spooled);
         Ok(())
     }
 
@@ -120,23 +124,22 @@ impl Spool {
 
     /// What was handed to the spool so far, sorted by path.
     pub fn entries(&self) -> Vec<FileEntry> {
-        let mut entries: Vec<FileEntry> = (self.files.lock())
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .iter()
-            .map(|s| s.entry.clone())
-            .collect();
+        let mut entries: Vec<FileEntry> = (self.files().iter()).map(|s| s.entry.clone()).collect();
         entries.sort_by(|a, b| a.path.cmp(&b.path));
         entries
     }
 
+    /// The files handed over so far. A panic elsewhere (a bug, reported as such) leaves the list
+    /// whole: each change to it is one push.
+    fn files(&self) -> std::sync::MutexGuard<'_, Vec<Spooled>> {
+        self.files
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// The files handed to the spool, sorted by path.
     pub(super) fn take_files(&self) -> Vec<Spooled> {
-        let mut files = std::mem::take(
-            &mut *self
-                .files
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner),
-        );
+        let mut files = std::mem::take(&mut *self.files());
         files.sort_by(|a, b| a.entry.path.cmp(&b.entry.path));
         files
     }

@@ -280,7 +280,7 @@ pub fn render_site(
         None => batches.print_by_parts(&views, fragments, jobs),
         Some(keys) => {
             let fragment_ids: Vec<PageId> = fragments.iter().filter_map(|j| j.fragment).collect();
-            let fragment_results = batches.run(fragments, Some(keys), &HashMap::new(), false);
+            let fragment_results = batches.run(fragments, Some(keys), &HashMap::new());
             // A print page holds the articles of its language, each as its key says.
             let mut of_language: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
             keys.article_of = vec![0; views.site.pages.len()];
@@ -293,8 +293,8 @@ pub fn render_site(
                 .map(|(lang, articles)| (lang.to_string(), crate::hash::key(articles)))
                 .collect();
             let articles = Arc::new(articles_of(&views, &fragment_ids, &fragment_results));
-            *write(&views.printed) = Arc::clone(&articles);
-            let results = batches.run(jobs, Some(keys), &articles, true);
+            *values::write(&views.printed) = Arc::clone(&articles);
+            let results = batches.run(jobs, Some(keys), &articles);
             (fragment_results, results)
         }
     };
@@ -380,16 +380,15 @@ struct Batches<'r> {
 const PRINT_PAGES_AT_ONCE: usize = 4;
 
 impl Batches<'_> {
+    /// `run_jobs` with these templates, cache and spool (which takes no fragment).
     fn run(
         &self,
         jobs: Vec<Job>,
         keys: Option<&CacheKeys>,
         articles: &HashMap<String, Bytes>,
-        to_spool: bool,
     ) -> Vec<job::JobResult> {
-        let spool = self.spool.filter(|_| to_spool);
         run_jobs(
-            jobs, self.tera, self.theme, keys, self.reuse, articles, spool,
+            jobs, self.tera, self.theme, keys, self.reuse, articles, self.spool,
         )
     }
 
@@ -435,13 +434,13 @@ impl Batches<'_> {
                 .filter_map(|id| waiting.remove(id))
                 .collect();
             let todo_ids: Vec<PageId> = todo.iter().filter_map(|j| j.fragment).collect();
-            let done = self.run(todo, None, &HashMap::new(), false);
+            let done = self.run(todo, None, &HashMap::new());
             articles.extend(articles_of(views, &todo_ids, &done));
             fragment_results.extend(done.into_iter().map(without_bytes));
             let held = Arc::new(std::mem::take(&mut articles));
-            *write(&views.printed) = Arc::clone(&held);
-            results.extend(self.run(batch, None, &held, true));
-            *write(&views.printed) = Arc::default();
+            *values::write(&views.printed) = Arc::clone(&held);
+            results.extend(self.run(batch, None, &held));
+            *values::write(&views.printed) = Arc::default();
             articles = Arc::try_unwrap(held).unwrap_or_else(|held| (*held).clone());
             for id in ids.iter().flatten() {
                 let left = uses.get_mut(id).map(|n| {
@@ -455,9 +454,9 @@ impl Batches<'_> {
         }
         // Articles no print page holds: rendered for their errors only.
         let rest: Vec<Job> = waiting.into_values().collect();
-        let done = self.run(rest, None, &HashMap::new(), false);
+        let done = self.run(rest, None, &HashMap::new());
         fragment_results.extend(done.into_iter().map(without_bytes));
-        results.extend(self.run(others, None, &HashMap::new(), true));
+        results.extend(self.run(others, None, &HashMap::new()));
         (fragment_results, results)
     }
 }
@@ -476,11 +475,6 @@ fn articles_of(views: &Views, ids: &[PageId], done: &[job::JobResult]) -> HashMa
 fn without_bytes(mut done: job::JobResult) -> job::JobResult {
     done.result = done.result.map(|_| None);
     done
-}
-
-fn write<T>(lock: &std::sync::RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
-    lock.write()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn prefix_toc(entry: &mut Json, prefix: &str) {

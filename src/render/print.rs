@@ -63,12 +63,7 @@ impl<'a> Views<'a> {
     /// [`splice`] replaces with the article.
     pub(super) fn print_item(&self, id: PageId, articles: bool) -> TeraValue {
         let page_path = &self.site.pages[id].path;
-        let printed = Arc::clone(
-            &self
-                .printed
-                .read()
-                .unwrap_or_else(std::sync::PoisonError::into_inner),
-        );
+        let printed = Arc::clone(&super::values::read(&self.printed));
         let article = printed.get(page_path);
         let printed = match (article, articles) {
             (None, _) => TeraValue::safe_string(""),

@@ -402,18 +402,14 @@ impl<'a> Views<'a> {
                 return TeraValue::none();
             };
             // A card's terms are facts of the page: the same values, not copies.
-            let card_terms = summary.remove("card_terms");
+            summary.remove("card_terms");
             let Some(Json::Array(facts)) = summary.remove("facts") else {
                 return self.shared.value(&Json::Object(summary));
             };
             let fact_values: Vec<TeraValue> = facts.iter().map(|f| self.shared.value(f)).collect();
-            let card_values: Vec<TeraValue> = (card_terms.as_ref().and_then(Json::as_array))
-                .into_iter()
-                .flatten()
-                .map(|card| match facts.iter().position(|f| f == card) {
-                    Some(at) => fact_values[at].clone(),
-                    None => self.shared.value(card),
-                })
+            let card_values: Vec<TeraValue> = self
+                .card_terms(&facts)
+                .map(|i| fact_values[i].clone())
                 .collect();
             let rest = summary
                 .iter()
@@ -424,6 +420,22 @@ impl<'a> Views<'a> {
             ];
             self.shared.map(rest.chain(lists))
         })
+    }
+
+    /// Which of a page's `facts` its card shows: the terms of single-term fields, open
+    /// taxonomies' first, then closed ones'.
+    fn card_terms(&self, facts: &[Json]) -> impl Iterator<Item = usize> {
+        let mut shown: Vec<(bool, usize)> = (facts.iter().enumerate())
+            .filter(|(_, f)| f["type"] == "term" && f["list"] == false && f["empty"] == false)
+            .map(|(i, f)| {
+                let closed = (f["taxonomy"].as_str())
+                    .and_then(|t| self.config.taxonomy(t))
+                    .is_some_and(|t| t.closed);
+                (closed, i)
+            })
+            .collect();
+        shown.sort_by_key(|(closed, _)| *closed);
+        shown.into_iter().map(|(_, i)| i)
     }
 
     /// A page for lists: everything but its content.
@@ -449,18 +461,7 @@ impl<'a> Views<'a> {
         view.insert("draft".into(), json!(page.checked.draft));
         view.insert("fields".into(), self.fields_view(page));
         let facts = self.facts_view(page);
-        // A card shows the terms of single-term fields: open taxonomies' first, then closed ones'.
-        let mut card_terms: Vec<(bool, &Json)> = (facts.iter())
-            .filter(|f| f["type"] == "term" && f["list"] == false && f["empty"] == false)
-            .map(|f| {
-                let closed = (f["taxonomy"].as_str())
-                    .and_then(|t| self.config.taxonomy(t))
-                    .is_some_and(|t| t.closed);
-                (closed, f)
-            })
-            .collect();
-        card_terms.sort_by_key(|(closed, _)| *closed);
-        let card_terms: Vec<Json> = card_terms.into_iter().map(|(_, f)| f.clone()).collect();
+        let card_terms = self.card_terms(&facts).map(|i| facts[i].clone()).collect();
         view.insert("card_terms".into(), Json::Array(card_terms));
         view.insert("facts".into(), Json::Array(facts));
         view.insert("extra".into(), Json::Object(page.checked.extra.clone()));
