@@ -5,6 +5,10 @@
 //! 1. Each character is normalized on its own: full-width ASCII becomes ASCII (`ＧＢ／Ｔ` → `GB/T`),
 //!    the ideographic space a space, Latin-1 accented letters their base letter, ligatures their
 //!    letters; combining accents and apostrophes are dropped (`China's` → `Chinas`).
+//!    An apostrophe after a French, Italian or Catalan elided article or particle (`l'`, `d'`,
+//!    `qu'`, `dell'`, …) ends it instead, and the particle is left out: `l'entrepôt` →
+//!    `entrepot`, `dell'azienda` → `azienda` (when at least two characters follow, so that
+//!    `all's` stays `alls`).
 //! 2. Characters fall in three classes: CJK (Han, kana, Hangul), word (any other letter or digit),
 //!    and separators (everything else). Invisible characters (zero-width space, non-joiner and
 //!    joiner, word joiner, byte order mark, soft hyphen) and no-break spaces are separators, as a
@@ -60,6 +64,15 @@ pub const STOP_WORDS: [&str; 33] = [
 
 /// Longest word token, in characters.
 pub const MAX_WORD: usize = 40;
+
+/// The elided articles and particles of French, Italian and Catalan, which an apostrophe joins to
+/// the next word (`l'entrepôt`, `qu'il`, `dell'azienda`): left out, so that the word is found
+/// as itself.
+pub const ELIDED: [&str; 28] = [
+    "c", "d", "j", "l", "m", "n", "s", "t", "v", "qu", "jusqu", "lorsqu", "puisqu", "quoiqu", "un",
+    "all", "dall", "dell", "nell", "sull", "coll", "pell", "gl", "agl", "dagl", "degl", "negl",
+    "sugl",
+];
 
 /// The query tokens of `text`.
 ///
@@ -151,7 +164,7 @@ fn normalize(c: char, out: &mut String) {
     match code {
         0xFF01..=0xFF5E => out.push(char::from_u32(code - 0xFEE0).unwrap_or(c)),
         0x3000 => out.push(' '),
-        0x0300..=0x036F | 0x27 | 0x2019 => {}
+        0x0300..=0x036F => {}
         0xC0..=0x17F => {
             if let Some(i) = FOLD_FROM.chars().position(|f| f == c) {
                 out.push(FOLD_TO.as_bytes()[i] as char);
@@ -181,19 +194,26 @@ pub fn scan<F: FnMut(Piece, u32)>(text: &str, index: bool, emit: &mut F) {
         index,
         position: 0,
         word: String::new(),
+        apostrophe: None,
         cjk: Vec::new(),
     };
     let mut normalized = String::new();
     for c in text.chars() {
         // The common cases first, without the normalization table: Han, ASCII.
         if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
-            if !run.word.is_empty() {
+            if run.word.is_empty() {
+                run.apostrophe = None;
+            } else {
                 run.flush_word(emit);
             }
             run.cjk.push(c);
             continue;
         }
-        if c.is_ascii() && c != '\'' {
+        if c == '\'' || c == '\u{2019}' {
+            run.apostrophe.get_or_insert(run.word.len());
+            continue;
+        }
+        if c.is_ascii() {
             if c.is_ascii_alphanumeric() {
                 if !run.cjk.is_empty() {
                     run.flush_cjk(emit);
@@ -205,7 +225,7 @@ pub fn scan<F: FnMut(Piece, u32)>(text: &str, index: bool, emit: &mut F) {
             }
             continue;
         }
-        if (c < '\u{C0}' && c != '\'') || ('\u{3400}'..='\u{9FFF}').contains(&c) {
+        if c < '\u{C0}' || ('\u{3400}'..='\u{9FFF}').contains(&c) {
             run.push(c, emit);
             continue;
         }
@@ -224,6 +244,8 @@ struct Run {
     index: bool,
     position: u32,
     word: String,
+    /// Where in `word` its first apostrophe was (in bytes).
+    apostrophe: Option<usize>,
     cjk: Vec<char>,
 }
 
@@ -249,7 +271,16 @@ impl Run {
 
     fn flush_word<F: FnMut(Piece, u32)>(&mut self, emit: &mut F) {
         if self.word.is_empty() {
+            self.apostrophe = None;
             return;
+        }
+        if let Some(at) = self.apostrophe.take()
+            && ELIDED
+                .iter()
+                .any(|e| self.word[..at].eq_ignore_ascii_case(e))
+            && self.word[at..].chars().nth(1).is_some()
+        {
+            self.word.drain(..at);
         }
         if self.word.is_ascii() {
             self.word.make_ascii_lowercase();
@@ -320,6 +351,17 @@ mod tests {
         );
         assert_eq!(terms("Zabbix 监控"), ["zabbix", "监控"]);
         assert_eq!(terms("café China's"), ["cafe", "china"]);
+        // An elided article is left out, with either apostrophe, whatever its case (and the rest
+        // stemmed as any word: `elle` is `ell`).
+        assert_eq!(
+            terms("L'entrepôt d’Elle qu'aujourd'hui dell'azienda"),
+            ["entrepot", "ell", "aujourdhui", "azienda"]
+        );
+        // Not an elision: a possessive, a contraction, a name, a quote.
+        assert_eq!(
+            terms("all's don't O'Brien 'n' l'"),
+            ["all", "dont", "obrien", "n", "l"]
+        );
         assert!(tokenize("the")[0].stop);
     }
 

@@ -60,6 +60,16 @@ test('mixed Chinese and English, codes and full-width forms', async () => {
   assert.deepEqual(await urls('ISO 9001', { lang: 'en' }), ['en/practices/monitoring/', 'practices/monitoring/']);
 });
 
+test('a word after an elided article is found as itself', async () => {
+  // The body has "l’entrepôt" and "dell'impianto".
+  assert.deepEqual(await urls('entrepôt', { lang: 'en' }), ['en/practices/monitoring/']);
+  assert.deepEqual(await urls("l'entrepot", { lang: 'en' }), ['en/practices/monitoring/']);
+  assert.deepEqual(await urls('impianto', { lang: 'en' }), ['en/practices/monitoring/']);
+  const { search } = client(publicDir);
+  const [found] = (await query(search, 'entrepôt frigorifique', { lang: 'en' })).results;
+  assert.match(found.snippet, /l’<mark>entrepôt<\/mark> <mark>frigorifique<\/mark>/);
+});
+
 test('results in the reader\'s language come first, and a filter keeps one language', async () => {
   assert.deepEqual(await urls('ISO 9001', { lang: 'zh' }), ['practices/monitoring/', 'en/practices/monitoring/']);
   assert.deepEqual(await urls('ISO 9001', { lang: 'zh', only: 'en' }), ['en/practices/monitoring/']);

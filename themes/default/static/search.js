@@ -16,6 +16,9 @@
   var STOP = {};
   "a an and are as at be but by for from has have in into is it its not of on or that the their this to was were which will with s".split(" ").forEach(function (s) { STOP[s] = 1; });
   var WORD = /[\p{Alphabetic}\p{N}]/u;
+  /* Elided articles and particles (French, Italian, Catalan): `l'entrepôt` is `entrepot`. */
+  var ELIDED = {};
+  "c d j l m n s t v qu jusqu lorsqu puisqu quoiqu un all dall dell nell sull coll pell gl agl dagl degl negl sugl".split(" ").forEach(function (s) { ELIDED[s] = 1; });
 
   function isCjk(n) {
     return (n >= 0x3005 && n <= 0x3007) || (n >= 0x3040 && n <= 0x30FF) || (n >= 0x3400 && n <= 0x4DBF) ||
@@ -25,7 +28,7 @@
   function normalize(c, n) {
     if (n >= 0xFF01 && n <= 0xFF5E) return String.fromCharCode(n - 0xFEE0);
     if (n === 0x3000) return " ";
-    if ((n >= 0x300 && n <= 0x36F) || n === 0x27 || n === 0x2019) return "";
+    if (n >= 0x300 && n <= 0x36F) return "";
     if ((n >= 0xC0 && n <= 0x17F) || (n >= 0xFB00 && n <= 0xFB06)) {
       var i = FOLD_FROM.indexOf(c);
       return i >= 0 ? FOLD_TO[i] : EXPAND[c] || c;
@@ -36,9 +39,14 @@
   /* Tokens {t: term, p: position, s, e: offsets in text, stop, run: the CJK run}. With `index`,
      single CJK characters of longer runs too, as the index holds them. */
   function tokenize(text, index) {
-    var out = [], pos = 0, word = "", ws = 0, we = 0, run = [], rs = [], re = [];
+    var out = [], pos = 0, word = "", ws = 0, we = 0, run = [], rs = [], re = [], apos = -1, afterApos = 0;
     function flushWord() {
+      var at = apos;
+      apos = -1;
       if (!word) return;
+      if (at >= 0 && ELIDED[word.slice(0, at).toLowerCase()] === 1 && Array.from(word.slice(at)).length > 1) {
+        word = word.slice(at); ws = afterApos;
+      }
       var lower = word.toLowerCase(), chars = Array.from(lower);
       if (chars.length > 40) lower = chars.slice(0, 40).join("");
       out.push({ t: stem(lower), w: lower, p: pos++, s: ws, e: we, stop: STOP[lower] === 1 });
@@ -59,6 +67,10 @@
     for (var i = 0; i < text.length;) {
       var code = text.codePointAt(i), c = String.fromCodePoint(code), start = i;
       i += c.length;
+      if (code === 0x27 || code === 0x2019) {
+        if (apos < 0) { apos = word.length; afterApos = i; }
+        continue;
+      }
       for (var x of normalize(c, code)) {
         var n = x.codePointAt(0);
         if (isCjk(n)) {
