@@ -36,4 +36,23 @@ impl Cache {
             ..Cache::default()
         }
     }
+
+    /// `persistent`, for a caller whose watcher tells every change of the site's files through
+    /// [`Cache::changed`] and [`Cache::lost_track`] (serve): a load then looks only at the files
+    /// told.
+    pub fn watched() -> Cache {
+        let mut cache = Cache::persistent();
+        cache.content.watched = true;
+        cache
+    }
+
+    /// These site-relative files changed (written, created, removed or renamed).
+    pub fn changed<'a>(&mut self, files: impl IntoIterator<Item = &'a String>) {
+        self.content.changed(files);
+    }
+
+    /// Changes were missed: the next build looks at every file.
+    pub fn lost_track(&mut self) {
+        self.content.lost_track();
+    }
 }

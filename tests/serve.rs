@@ -153,7 +153,10 @@ impl Events {
 
     fn next(&mut self) -> Event {
         let (mut name, mut data) = (String::new(), Vec::new());
+        // The server's keep-alive comments come more often than the read times out.
+        let deadline = Instant::now() + PATIENCE;
         loop {
+            assert!(Instant::now() < deadline, "no event in time");
             let line = self.line();
             if line.is_empty() {
                 if !name.is_empty() {
@@ -577,6 +580,38 @@ fn after_any_edits_the_served_site_equals_a_fresh_build() {
     fixture.write("strings.yaml", "zh:\n  home: 起始页\n");
     events.wait_for_reload_of("about/index.html");
 
+    // A new folder with a page and its image; then the image replaced, and a file renamed.
+    let bundle = "content/practices/bundled/index.zh.md";
+    fixture.write(
+        bundle,
+        "---\ntitle: 带图的做法\naspect: trade\ndate: 2024-06-01\n---\n![图](map.svg)\n",
+    );
+    let image = "content/practices/bundled/map.svg";
+    fixture.write(
+        image,
+        "<svg xmlns='http://www.w3.org/2000/svg' width='4' height='3'/>",
+    );
+    events.wait_for_reload_of("practices/bundled/index.html");
+    fixture.write(
+        image,
+        "<svg xmlns='http://www.w3.org/2000/svg' width='8' height='6'/>",
+    );
+    events.wait_for("reload");
+    std::fs::rename(
+        fixture.root().join("content/practices/new-one.zh.md"),
+        fixture.root().join("content/practices/renamed.zh.md"),
+    )
+    .unwrap();
+    events.wait_for_reload_of("practices/renamed/index.html");
+    // A new file alone, and a removed one alone.
+    fixture.write(
+        "content/practices/alone.zh.md",
+        "---\ntitle: 单独的做法\naspect: trade\ndate: 2024-07-01\n---\n正文。\n",
+    );
+    events.wait_for_reload_of("practices/alone/index.html");
+    std::fs::remove_file(fixture.root().join("content/practices/renamed.zh.md")).unwrap();
+    events.wait_for_reload_of("practices/renamed/index.html");
+
     // Every edit above was seen before its event arrived; should the kernel have split a burst
     // after all, the rebuild still pending brings one more reload.
     while let Some(difference) = difference_from_a_fresh_build(&server, &fixture) {
@@ -595,9 +630,13 @@ fn difference_from_a_fresh_build(server: &Server, fixture: &Fixture) -> Option<S
     };
     let (fresh, diagnostics) = casebook::render(&options);
     let fresh = fresh.unwrap_or_else(|| panic!("{diagnostics:?}"));
-    let mut fresh_paths: Vec<&str> = fresh.files.iter().map(|f| f.path.as_str()).collect();
+    let mut fresh_paths: Vec<&str> = (fresh.files.iter().map(|f| f.path.as_str()))
+        .chain(fresh.copied.iter().map(|c| c.path.as_str()))
+        .collect();
     fresh_paths.sort_unstable();
-    assert!(fresh_paths.contains(&"practices/new-one/index.html"));
+    assert!(fresh_paths.contains(&"practices/alone/index.html"));
+    assert!(!fresh_paths.contains(&"practices/renamed/index.html"));
+    assert!(fresh_paths.contains(&"practices/bundled/map.svg"));
     assert!(!fresh_paths.contains(&"practices/older-green/index.html"));
     let served = server.served_paths();
     if served != fresh_paths {
@@ -610,6 +649,12 @@ fn difference_from_a_fresh_build(server: &Server, fixture: &Fixture) -> Option<S
         assert_eq!(response.status, 200, "{}", file.path);
         if without_live_script(&response.body) != file.bytes {
             return Some(format!("{} differs from a fresh build", file.path));
+        }
+    }
+    for asset in &fresh.copied {
+        let response = get(server, &encode(&format!("/{}", asset.path)));
+        if response.body != std::fs::read(&asset.source).unwrap() {
+            return Some(format!("{} differs from its file", asset.path));
         }
     }
     None

@@ -12,11 +12,11 @@ use crate::config::Config;
 use crate::diagnostics::Diagnostic;
 use front_matter::Positions;
 use rayon::prelude::*;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
-use walk::Found;
+use walk::{Found, Walked};
 
 pub const CONTENT_DIR: &str = "content";
 
@@ -106,6 +106,13 @@ pub struct Cache {
     pub(crate) sources: HashMap<String, Loaded>,
     /// Path under the site root -> an asset as last examined, with its file's stamp.
     pub(crate) assets: HashMap<String, (Asset, Stamp)>,
+    /// Whether a watcher tells every change through [`Cache::changed`] (serve's does).
+    pub(crate) watched: bool,
+    /// What the last walk found, with the patterns it left out and what it reported.
+    listing: Option<(Walked, Ignore, Vec<Diagnostic>)>,
+    /// The site-relative files that changed since the last load, as a watcher saw them; `None`
+    /// when nobody is telling (every file is looked at again).
+    changed: Option<BTreeSet<String>>,
 }
 
 impl Cache {
@@ -115,6 +122,39 @@ impl Cache {
             keep: true,
             ..Cache::default()
         }
+    }
+
+    /// Told by the watcher: these site-relative files changed (were written, created, removed or
+    /// renamed). While every change since the last load is told, the next load neither lists
+    /// the folders again when no file came or went, nor looks at the files not told.
+    pub(crate) fn changed<'a>(&mut self, files: impl IntoIterator<Item = &'a String>) {
+        if let Some(changed) = &mut self.changed {
+            changed.extend(files.into_iter().cloned());
+        }
+    }
+
+    /// Told by a watcher that missed changes: the next load looks at everything.
+    pub(crate) fn lost_track(&mut self) {
+        self.changed = None;
+    }
+
+    /// The last walk's listing, when it still holds: every file told as changed is one it found
+    /// and is still a file (not a link), and the same patterns are ignored.
+    fn listing_still_holds(&self, root: &Path, ignore: &Ignore) -> bool {
+        let (Some((walked, ignored, _)), Some(changed)) = (&self.listing, &self.changed) else {
+            return false;
+        };
+        let found = |file: &str| {
+            (walked.pages.iter().chain(&walked.assets)).any(|f| f.file == file && !f.linked)
+        };
+        ignored == ignore
+            && (changed.iter())
+                .filter(|file| file.starts_with(CONTENT_DIR))
+                .all(|file| {
+                    found(file)
+                        && std::fs::symlink_metadata(root.join(file))
+                            .is_ok_and(|m| m.file_type().is_file())
+                })
     }
 }
 
@@ -140,9 +180,33 @@ pub fn load_cached(
         );
         return (Vec::new(), Vec::new(), diagnostics);
     }
-    let walked = walk::content_files(root, &config.ignore, cache.sources.len(), &mut diagnostics);
-    let assets = examine_assets(&content_root, &walked.assets, cache, &mut diagnostics);
-    let files = walked.pages;
+    // Told what changed (by serve's watcher): the files not told are as last loaded.
+    let (walked, told) = if cache.listing_still_holds(root, &config.ignore) {
+        let (walked, _, found) = cache.listing.take().unwrap_or_default();
+        diagnostics.extend(found.iter().cloned());
+        cache.listing = Some((Walked::default(), config.ignore.clone(), found));
+        (walked, cache.changed.take())
+    } else {
+        let mut found = Vec::new();
+        let walked = walk::content_files(root, &config.ignore, cache.sources.len(), &mut found);
+        diagnostics.extend(found.iter().cloned());
+        cache.listing = Some((Walked::default(), config.ignore.clone(), found));
+        (walked, None)
+    };
+    let unchanged = |found: &Found| {
+        !found.linked
+            && told
+                .as_ref()
+                .is_some_and(|told| !told.contains(&found.file))
+    };
+    let assets = examine_assets(
+        &content_root,
+        &walked.assets,
+        &unchanged,
+        cache,
+        &mut diagnostics,
+    );
+    let files = &walked.pages;
 
     // The file name's language depends on the declared languages: part of every page's key.
     let languages: Vec<&str> = config.languages.iter().map(|l| l.code.as_str()).collect();
@@ -150,9 +214,15 @@ pub fn load_cached(
     let started = SystemTime::now();
     let read: Vec<Examined> = files
         .par_iter()
-        .map(|Found { file, path }| {
-            let stamp = Stamp::of(path);
+        .map(|found| {
+            let Found { file, path, .. } = found;
             let previous = cache.sources.get(file);
+            if let Some(previous) = previous
+                && unchanged(found)
+            {
+                return Examined::Unchanged(previous);
+            }
+            let stamp = Stamp::of(path);
             // Unchanged when its size, time and inode are as last loaded, and it was last written
             // well before that load began (so an edit in the same clock tick cannot hide).
             if let (Some(previous), Some(stamp)) = (previous, &stamp)
@@ -217,6 +287,16 @@ pub fn load_cached(
             .sources
             .retain(|file, _| present.contains(file.as_str()));
     }
+    match &mut cache.listing {
+        Some((listing, _, _)) if cache.keep => {
+            *listing = walked;
+            if cache.watched {
+                // From now on, the watcher tells what changes.
+                cache.changed = Some(BTreeSet::new());
+            }
+        }
+        _ => cache.listing = None,
+    }
     (pages, assets, diagnostics)
 }
 
@@ -225,13 +305,20 @@ pub fn load_cached(
 fn examine_assets(
     content_root: &Path,
     found: &[Found],
+    unchanged: &(dyn Fn(&Found) -> bool + Sync),
     cache: &mut Cache,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<Asset> {
     let previous = &cache.assets;
     let examined: Vec<Result<(Asset, Stamp), Diagnostic>> = found
         .par_iter()
-        .map(|Found { file, path }| {
+        .map(|found| {
+            let Found { file, path, .. } = found;
+            if let Some((asset, known)) = previous.get(file)
+                && unchanged(found)
+            {
+                return Ok((asset.clone(), known.clone()));
+            }
             let stamp =
                 Stamp::of(path).ok_or_else(|| Diagnostic::error(file, "cannot read this file"))?;
             if let Some((asset, known)) = previous.get(file)
@@ -531,6 +618,46 @@ mod tests {
         set_time(&saved, old);
         std::fs::rename(&saved, &file).unwrap();
         assert_eq!(title_loaded(dir.path(), &mut cache), "title: six");
+    }
+
+    #[test]
+    fn a_watched_load_reads_the_files_told_and_lists_the_folders_again_when_files_come_or_go() {
+        let dir = tempfile::tempdir().unwrap();
+        let content = dir.path().join("content");
+        std::fs::create_dir_all(&content).unwrap();
+        let write = |name: &str, title: &str| {
+            std::fs::write(content.join(name), format!("---\ntitle: {title}\n---\n")).unwrap();
+        };
+        let titles = |cache: &mut Cache| {
+            let (pages, _, diagnostics) = load_cached(dir.path(), &config(), cache);
+            assert!(diagnostics.is_empty(), "{diagnostics:?}");
+            (pages.iter())
+                .map(|p| format!("{} {}", p.file, p.text.lines().nth(1).unwrap()))
+                .collect::<Vec<_>>()
+        };
+        let told = |name: &str| [format!("content/{name}")];
+        write("a.md", "one");
+        write("b.md", "one");
+        let mut cache = Cache::persistent();
+        cache.watched = true;
+        assert_eq!(titles(&mut cache).len(), 2);
+
+        write("b.md", "two");
+        cache.changed(&told("b.md"));
+        assert_eq!(titles(&mut cache)[1], "content/b.md title: two");
+        write("c.md", "one");
+        cache.changed(&told("c.md"));
+        assert_eq!(titles(&mut cache).len(), 3, "a new file is found");
+        std::fs::remove_file(content.join("a.md")).unwrap();
+        cache.changed(&told("a.md"));
+        assert_eq!(titles(&mut cache)[0], "content/b.md title: two");
+
+        // A file not told is not even looked at: that is what makes a save fast. When the
+        // watcher loses track, every file is looked at again.
+        write("c.md", "two");
+        assert_eq!(titles(&mut cache)[1], "content/c.md title: one");
+        cache.lost_track();
+        assert_eq!(titles(&mut cache)[1], "content/c.md title: two");
     }
 
     #[test]

@@ -11,14 +11,17 @@ use std::fs::FileType;
 use std::path::{Path, PathBuf};
 
 /// A file under `content/`.
+#[derive(Clone)]
 pub struct Found {
     /// Relative to the site root, with `/`: `content/practices/xuzhou.zh.md`.
     pub file: String,
     pub path: PathBuf,
+    /// Reached through a link: the file it leads to may be where no watcher sees its edits.
+    pub linked: bool,
 }
 
 /// What the walk found: Markdown files and every other file (the assets), each sorted by path.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Walked {
     pub pages: Vec<Found>,
     pub assets: Vec<Found>,
@@ -124,12 +127,20 @@ impl Walk<'_> {
                 } else if !inside_root(root, &path) {
                     diagnostics.push(outside_root(file));
                 } else if path.is_file() {
-                    list.push(Found { file, path });
+                    list.push(Found {
+                        file,
+                        path,
+                        linked: true,
+                    });
                 }
             } else if kind.is_dir() {
                 self.folder(&path, &file, found, diagnostics);
             } else if kind.is_file() {
-                list.push(Found { file, path });
+                list.push(Found {
+                    file,
+                    path,
+                    linked: false,
+                });
             }
         }
     }

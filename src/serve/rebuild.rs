@@ -121,7 +121,7 @@ impl Rebuilder {
             session: format!("{:x}", session & 0xffff_ffff_ffff),
             count: 0,
             last_diagnostics: Vec::new(),
-            cache: crate::cache::Cache::persistent(),
+            cache: crate::cache::Cache::watched(),
             assets: HashMap::new(),
         }
     }
@@ -164,6 +164,11 @@ impl Rebuilder {
                 }
             }
             watched.renew(renew);
+            if lost.is_some() || renew {
+                self.cache.lost_track();
+            } else {
+                self.cache.changed(&paths);
+            }
             self.build(match lost {
                 Some(why) => Cause::Lost(why),
                 None => Cause::Changed(paths.into_iter().collect()),
@@ -265,7 +270,7 @@ fn render(
     cache: &mut crate::cache::Cache,
 ) -> (Option<crate::Rendered>, Vec<Diagnostic>) {
     crate::crash::catch(|| crate::render_cached(options, cache)).unwrap_or_else(|crashed| {
-        *cache = crate::cache::Cache::persistent();
+        *cache = crate::cache::Cache::watched();
         (None, vec![crashed])
     })
 }
