@@ -6,7 +6,6 @@
 //! `serve` import this module.
 
 use crate::markdown;
-use std::collections::HashMap;
 
 #[derive(Default)]
 pub struct Cache {
@@ -18,7 +17,7 @@ pub struct Cache {
     /// Every page as validated, for the sources that did not change.
     pub(crate) model: crate::site::Cache,
     /// Content path -> (hash of body, page path and link targets, the rendered Markdown).
-    pub(crate) markdown: HashMap<String, (u64, std::sync::Arc<markdown::Rendered>)>,
+    pub(crate) markdown: crate::hash::PathMap<(u64, std::sync::Arc<markdown::Rendered>)>,
     /// The rendered pages, by output path.
     pub(crate) outputs: crate::render::RenderCache,
     /// The compiled templates and the hash of the theme they came from.

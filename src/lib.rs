@@ -33,6 +33,9 @@ use rayon::prelude::*;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+/// A set of output paths.
+type Paths<'a> = std::collections::HashSet<&'a str, hash::Paths>;
+
 /// Prints how long each stage took to stderr when `CASEBOOK_TIMINGS` is set (for profiling; see
 /// BENCHMARKS.md).
 struct StageTimer {
@@ -292,23 +295,20 @@ fn render_into(
         return (None, finish(diagnostics));
     }
     let spooled = spool.map_or_else(Vec::new, output::Spool::entries);
-    let taken: std::collections::HashSet<&str> = (files.iter().map(|f| f.path.as_str()))
+    // Every path generated so far: an alias, an asset or a static file must not take one.
+    let mut generated: Paths = (files.iter().map(|f| f.path.as_str()))
         .chain(spooled.iter().map(|f| f.path.as_str()))
         .collect();
-    let (mut redirects, found) = render::alias_pages(&site, &taken);
-    drop(taken);
+    let (mut redirects, found) = render::alias_pages(&site, &generated);
     diagnostics.extend(found);
-    files.append(&mut redirects);
-    let (copied, found) = copied_assets(&site, &files, &spooled, options.serve_mode);
+    generated.extend(redirects.iter().map(|f| f.path.as_str()));
+    let (copied, found) = copied_assets(&site, &generated, options.serve_mode);
     diagnostics.extend(found);
     if diagnostics.iter().any(Diagnostic::is_error) {
         return (None, finish(diagnostics));
     }
     // A generated page or an asset of the same name wins over a static file.
-    let generated: std::collections::HashSet<&str> = (files.iter().map(|f| f.path.as_str()))
-        .chain(spooled.iter().map(|f| f.path.as_str()))
-        .chain(copied.iter().map(|c| c.path.as_str()))
-        .collect();
+    generated.extend(copied.iter().map(|c| c.path.as_str()));
     let mut all: Vec<render::OutputFile> = Vec::with_capacity(theme.static_files.len());
     for (path, file) in &theme.static_files {
         if !generated.contains(path.as_str()) {
@@ -329,6 +329,7 @@ fn render_into(
     }
     drop(generated);
     all.append(&mut files);
+    all.append(&mut redirects);
     if !options.no_search {
         let failed = std::sync::Mutex::new(Vec::new());
         let hand_over = |file: render::OutputFile| match spool {
@@ -349,11 +350,11 @@ fn render_into(
     if diagnostics.iter().any(Diagnostic::is_error) {
         return (None, finish(diagnostics));
     }
-    all.sort_by(|a, b| a.path.cmp(&b.path));
-    // The live preview never publishes: it skips hashing every file.
+    // The live preview never publishes: it skips sorting and hashing every file.
     let manifest = if options.serve_mode {
         manifest::Manifest::default()
     } else {
+        all.sort_by(|a, b| a.path.cmp(&b.path));
         manifest::build(
             &all,
             spooled,
@@ -383,13 +384,9 @@ fn render_into(
 /// asset where the site generates a file is an error at the asset.
 fn copied_assets(
     site: &site::Site,
-    generated: &[render::OutputFile],
-    spooled: &[manifest::FileEntry],
+    generated: &Paths,
     serve_mode: bool,
 ) -> (Vec<render::CopiedFile>, Vec<Diagnostic>) {
-    let generated: std::collections::HashSet<&str> = (generated.iter().map(|f| f.path.as_str()))
-        .chain(spooled.iter().map(|f| f.path.as_str()))
-        .collect();
     let hashed: Vec<Result<render::CopiedFile, Diagnostic>> = site
         .assets
         .list
@@ -493,13 +490,17 @@ fn render_markdown(
         let published = assets.get(content_path)?;
         Some((published.path.clone(), published.source.dimensions))
     };
-    // A page's HTML depends on its body, its own URL and where every other page lives.
-    let mut targets: Vec<(&str, &str)> = pages
-        .iter()
-        .map(|p| (p.source.content_path.as_str(), p.path.as_str()))
-        .collect();
-    targets.sort_unstable();
-    let targets_key = hash::key((&targets, assets.key));
+    // A page's HTML depends on its body, its own URL and where every other page lives. The
+    // pages come in the order of their files: hashed as they come, without a list.
+    let targets_key = {
+        use std::hash::{Hash, Hasher};
+        let mut targets = hash::hasher();
+        for page in pages {
+            (&page.source.content_path, &page.path).hash(&mut targets);
+        }
+        assets.key.hash(&mut targets);
+        targets.finish()
+    };
     let markdown_cache = &cache.markdown;
     let rendered: Vec<(u64, Arc<markdown::Rendered>, bool)> = pages
         .par_iter()
@@ -522,9 +523,13 @@ fn render_markdown(
                 resolve: &resolve,
                 asset: &asset,
             };
-            let fresh = crash::processing(&page.source.file, || markdown::Rendered {
-                key,
-                ..markdown::render_markdown(page.source.body(), &context)
+            let fresh = crash::processing(&page.source.file, || {
+                let rendered = markdown::render_markdown(page.source.body(), &context);
+                markdown::Rendered {
+                    key,
+                    excerpt: site::first_words(&rendered.text, site::SUMMARY_CHARS),
+                    ..rendered
+                }
             });
             (key, Arc::new(fresh), true)
         })

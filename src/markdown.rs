@@ -54,6 +54,9 @@ pub struct Rendered {
     pub warnings: Vec<MarkdownWarning>,
     /// The text without markup, blocks separated by newlines.
     pub text: String,
+    /// The first words of the text: the page's summary when it has no `summary` field (set by
+    /// the caller, which knows how long a summary is).
+    pub excerpt: String,
     /// A hash of everything the HTML follows from: the body, the page's folder and URL, and
     /// where every page it may link to lives (set by the caller, which knows the site).
     pub key: u64,

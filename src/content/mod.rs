@@ -103,7 +103,7 @@ pub struct Cache {
     /// Whether to keep them at all: a one-off build does not.
     pub(crate) keep: bool,
     /// Path under the site root -> what loading the file gave, and when it was loaded.
-    pub(crate) sources: HashMap<String, Loaded>,
+    pub(crate) sources: crate::hash::PathMap<Loaded>,
     /// Path under the site root -> an asset as last examined, with its file's stamp.
     pub(crate) assets: HashMap<String, (Asset, Stamp)>,
     /// Whether a watcher tells every change through [`Cache::changed`] (serve's does).

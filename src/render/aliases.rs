@@ -10,7 +10,10 @@ use std::collections::{HashMap, HashSet};
 
 /// The redirect pages of every alias of the site's pages. An alias where the site has a file
 /// already, or that two pages claim, is an error at the page's `aliases`.
-pub fn alias_pages(site: &Site, taken: &HashSet<&str>) -> (Vec<OutputFile>, Vec<Diagnostic>) {
+pub fn alias_pages(
+    site: &Site,
+    taken: &HashSet<&str, crate::hash::Paths>,
+) -> (Vec<OutputFile>, Vec<Diagnostic>) {
     let mut files = Vec::new();
     let mut diagnostics = Vec::new();
     let mut claimed: HashMap<String, &str> = HashMap::new();

@@ -141,7 +141,7 @@ pub(super) struct JobResult {
 
 /// What a rendering reuses from the previous one.
 pub(super) struct Reuse<'c> {
-    pub(super) previous: Option<&'c HashMap<String, (u64, Bytes)>>,
+    pub(super) previous: Option<&'c crate::hash::PathMap<(u64, Bytes)>>,
     pub(super) spare: &'c std::sync::Mutex<Vec<Bytes>>,
 }
 

@@ -101,7 +101,7 @@ impl CacheKeys {
             .collect();
         let everything = crate::hash::key((frames.iter().collect::<BTreeMap<_, _>>(), &pages));
         // Hashed as they come: a list of them would cost an allocation per page.
-        let mut addresses = std::collections::hash_map::DefaultHasher::new();
+        let mut addresses = crate::hash::hasher();
         for page in &site.pages {
             (&page.path, page.date, page.translations.len()).hash(&mut addresses);
             for &t in &page.translations {

@@ -26,6 +26,7 @@ use bytes::Bytes;
 use job::{Job, Reuse, run_jobs};
 use keys::CacheKeys;
 use print::skeleton_name;
+use rayon::prelude::*;
 use serde_json::{Value as Json, json};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -226,7 +227,7 @@ pub fn root_of(path: &str) -> String {
 #[derive(Default)]
 pub struct RenderCache {
     /// Output path -> (hash of the context's inputs, the rendered bytes).
-    outputs: HashMap<String, (u64, Bytes)>,
+    outputs: crate::hash::PathMap<(u64, Bytes)>,
     /// Print pages of earlier builds, whose memory a new print page reuses once nothing else
     /// holds them: a print page is tens of megabytes at 10,000 practices, and fresh memory takes
     /// longer to map than the page takes to copy.
@@ -251,10 +252,17 @@ pub fn render_site(
     if let (Some(keys), Some(cache)) = (&keys, cache.as_deref_mut()) {
         views.reuse(std::mem::take(&mut cache.kept), keys.summaries(site));
     }
-    let mut jobs: Vec<Job> = Vec::new();
-    for lang in &site.config.languages {
-        views.language_jobs(&lang.code, &mut jobs);
-    }
+    // Each language's jobs are listed on a thread of their own: listing them all was a tenth of
+    // a preview rebuild at 10,000 pages.
+    let views_ref = &views;
+    let of_languages: Vec<Vec<Job>> = (site.config.languages.par_iter())
+        .map(|lang| {
+            let mut jobs = Vec::new();
+            views_ref.language_jobs(&lang.code, &mut jobs);
+            jobs
+        })
+        .collect();
+    let mut jobs: Vec<Job> = of_languages.into_iter().flatten().collect();
     views.site_jobs(&mut jobs);
 
     let spare = std::sync::Mutex::new(

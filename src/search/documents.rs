@@ -122,7 +122,7 @@ pub fn page_fields<'a>(site: &Site, page: &'a Page) -> Fields<'a> {
             headings.push('\n');
         }
     }
-    let mut meta = page.summary();
+    let mut meta = page.summary().to_string();
     for &(t, i) in &page.terms {
         if let Some(term) = site.taxonomies[t]
             .by_language
@@ -221,7 +221,7 @@ pub(super) fn document_head(site: &Site, page: &Page) -> Vec<u8> {
             .map(|d| local_date(d, page.lang()))
             .unwrap_or_default(),
         m: labels(site, page),
-        s: page.summary(),
+        s: page.summary().to_string(),
     };
     let mut json = serde_json::to_vec(&file).expect("strings serialize");
     json.pop(); // the closing brace: the text follows

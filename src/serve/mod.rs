@@ -21,7 +21,6 @@ mod watch;
 pub use http::{MAX_CONNECTIONS, MAX_HEAD};
 pub use rebuild::{BuildReport, Cause, OnBuild};
 
-use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -303,7 +302,7 @@ impl Drop for Server {
 }
 
 /// The site's files by output path.
-type Files = HashMap<String, bytes::Bytes>;
+type Files = crate::hash::PathMap<bytes::Bytes>;
 
 /// What is being served: the last good build, and the errors of the latest build if it failed.
 struct Snapshot {

@@ -9,7 +9,7 @@ use crate::content::SourcePage;
 use crate::diagnostics::Diagnostic;
 use crate::markdown::Rendered;
 use rayon::prelude::*;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 
 /// Serve keeps one across rebuilds (in `crate::cache::Cache`).
@@ -18,7 +18,7 @@ pub struct Cache {
     /// Hash of the configuration the pages were validated and linked with.
     config_key: u64,
     /// File -> what validating its source gave.
-    pages: HashMap<String, Arc<Validated>>,
+    pages: crate::hash::PathMap<Arc<Validated>>,
     pub(super) linked: Option<Linked>,
 }
 
@@ -45,7 +45,7 @@ pub(super) struct Linked {
     /// Per page of the site: its translations, terms, previous and next.
     links: Vec<PageLinks>,
     taxonomies: Vec<TaxonomyTerms>,
-    by_content_path: HashMap<String, PageId>,
+    by_content_path: crate::hash::PathMap<PageId>,
     left_out_drafts: Vec<String>,
     newest_first: Vec<u32>,
     /// Made of the pages' paths, folders, titles and dates, which linking again keeps.
@@ -97,14 +97,14 @@ impl Cache {
 fn config_key(config: &Config) -> u64 {
     use std::fmt::Write as _;
     use std::hash::Hasher as _;
-    struct HashWriter(std::collections::hash_map::DefaultHasher);
+    struct HashWriter(ahash::AHasher);
     impl std::fmt::Write for HashWriter {
         fn write_str(&mut self, text: &str) -> std::fmt::Result {
             self.0.write(text.as_bytes());
             Ok(())
         }
     }
-    let mut writer = HashWriter(std::collections::hash_map::DefaultHasher::new());
+    let mut writer = HashWriter(crate::hash::hasher());
     write!(writer, "{config:?}").expect("hashing cannot fail");
     writer.0.finish()
 }

@@ -56,10 +56,11 @@ impl Page {
         &self.source.lang
     }
 
-    pub fn summary(&self) -> String {
+    /// The `summary` field, or else the first words of the text.
+    pub fn summary(&self) -> &str {
         match self.checked.fields.get("summary").and_then(Value::as_text) {
-            Some(s) => s.to_string(),
-            None => first_words(&self.rendered.text, 160),
+            Some(s) => s,
+            None => &self.rendered.excerpt,
         }
     }
 }
@@ -89,7 +90,7 @@ pub struct Site {
     pub pages: Vec<Page>,
     pub taxonomies: Vec<TaxonomyTerms>,
     /// Path under `content/` -> page, for resolving links.
-    pub by_content_path: HashMap<String, PageId>,
+    pub by_content_path: crate::hash::PathMap<PageId>,
     /// Drafts left out of this build, for better broken-link messages.
     pub left_out_drafts: Vec<String>,
     /// The files beside the pages, published with them (set after the model is linked).
@@ -541,13 +542,32 @@ fn link_neighbours(site: &mut Site) {
     }
 }
 
+/// How many characters of its text a page's summary holds at most, when it has no `summary`.
+pub const SUMMARY_CHARS: usize = 160;
+
 /// The first `limit` characters of `text`, cut at a word or sentence boundary, with an ellipsis.
 pub fn first_words(text: &str, limit: usize) -> String {
-    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if text.chars().count() <= limit {
-        return text;
+    // The words joined by single spaces, up to `limit` characters: more means a cut.
+    let mut cut = String::new();
+    let mut chars = 0;
+    let mut more = false;
+    'words: for word in text.split_whitespace() {
+        for c in (!cut.is_empty())
+            .then_some(' ')
+            .into_iter()
+            .chain(word.chars())
+        {
+            if chars == limit {
+                more = true;
+                break 'words;
+            }
+            cut.push(c);
+            chars += 1;
+        }
     }
-    let cut: String = text.chars().take(limit).collect();
+    if !more {
+        return cut;
+    }
     let end = cut
         .rfind([' ', '。', '，', '；'])
         .filter(|&i| i >= cut.len() / 2)
@@ -564,5 +584,11 @@ mod tests {
         assert_eq!(first_words("short text", 50), "short text");
         assert_eq!(first_words("one two three four five", 12), "one two…");
         assert_eq!(first_words("第一句话。第二句话很长很长", 8), "第一句话…");
+        // Whitespace of any kind and length is one space, and counts as one character.
+        assert_eq!(first_words("  one\n\n two\tthree ", 13), "one two three");
+        assert_eq!(first_words("one\n\n two\tthree four", 13), "one two…");
+        assert_eq!(first_words("one two", 7), "one two");
+        assert_eq!(first_words("one two", 6), "one…");
+        assert_eq!(first_words("", 5), "");
     }
 }
