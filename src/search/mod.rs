@@ -181,7 +181,9 @@ pub fn build_into(
                     })
                 })
                 .collect();
-            let mut index = Index::build(&terms.iter().collect::<Vec<_>>());
+            let mut index = Index::build_to_write(&terms.iter().collect::<Vec<_>>());
+            // The shards hold them now, in a fraction of the memory.
+            drop(terms);
             let mut files = Vec::new();
             write_shards(&mut index, &mut files);
             let words = index.words().expect("a new index lists its words");

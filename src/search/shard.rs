@@ -375,6 +375,8 @@ struct Row {
     /// `completion_prefix` of a word (not CJK), found without reading `text`.
     prefix: Option<[u8; 2]>,
     postings: Postings,
+    /// How many documents hold the term: the postings' number, also when they are not kept.
+    documents: u32,
     /// The postings as the shard writes them: gaps and impacts.
     encoded: Vec<u8>,
 }
@@ -434,6 +436,16 @@ impl Gathered {
 impl Index {
     /// Builds the inverted index of `docs` (in document id order).
     pub fn build(docs: &[&DocTerms]) -> Index {
+        Index::build_with(docs, true)
+    }
+
+    /// `build`, for an index that is written once and never updated: each term's postings are
+    /// dropped once encoded (they are as large as the terms of every document together).
+    pub fn build_to_write(docs: &[&DocTerms]) -> Index {
+        Index::build_with(docs, false)
+    }
+
+    fn build_with(docs: &[&DocTerms], keep_postings: bool) -> Index {
         let plan = Plan::of(docs);
         let norms: Vec<f32> = docs.iter().map(|d| plan.norm(d.body_len)).collect();
         // The terms in groups of buckets, a group per task: each reads its part of every
@@ -459,9 +471,13 @@ impl Index {
                             prefix: key.is_word().then(|| completion_prefix(&text)).flatten(),
                             text: text.into(),
                             postings,
+                            documents: 0,
                             encoded: Vec::new(),
                         };
                         row.encode(&norms, &plan);
+                        if !keep_postings {
+                            row.postings = Vec::new();
+                        }
                         (hash % plan.shards, row)
                     })
                     .collect()
@@ -527,6 +543,7 @@ impl Index {
                     prefix: e.key.is_word().then(|| completion_prefix(&text)).flatten(),
                     text: text.into(),
                     postings: Vec::new(),
+                    documents: 0,
                     encoded: Vec::new(),
                 };
                 shard.rows.insert(r, row);
@@ -602,7 +619,7 @@ impl Index {
     fn words_where(&self, wanted: impl Fn(&[u8; 2]) -> bool) -> Vec<(String, u32)> {
         let rows = self.shards.iter().flat_map(|s| &s.rows);
         rows.filter(|r| r.prefix.as_ref().is_some_and(&wanted))
-            .map(|r| (r.text.to_string(), r.postings.len() as u32))
+            .map(|r| (r.text.to_string(), r.documents))
             .collect()
     }
 }
@@ -611,6 +628,7 @@ impl Row {
     /// Writes the postings: each as the gap from the previous id and the impact.
     fn encode(&mut self, norms: &[f32], plan: &Plan) {
         let idf = plan.idf(self.postings.len());
+        self.documents = self.postings.len() as u32;
         self.encoded.clear();
         self.encoded.reserve(self.postings.len() * 4);
         let mut previous: i64 = -1;
