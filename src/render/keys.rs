@@ -4,21 +4,21 @@ use super::job::{Inputs, Job, Shows};
 use super::views::Views;
 use crate::site::{PageId, Site};
 use rayon::prelude::*;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 
 /// The cache keys of rendered pages: a hash of everything a page's context is made from.
 pub(super) struct CacheKeys {
     /// Per language: the configuration, the theme, the site view, every term and every section of
     /// the language.
-    frames: HashMap<String, u64>,
+    frames: crate::hash::PathMap<u64>,
     /// Per page: what lists and links show of it.
     pages: Vec<u64>,
     /// Per page: its frame, and `pages` of it and of the pages it links to (translations,
     /// previous, next).
     neighbourhoods: Vec<u64>,
     /// Per language: `pages` of all its pages.
-    languages: HashMap<String, u64>,
+    languages: crate::hash::PathMap<u64>,
     /// Every frame and every page.
     everything: u64,
     /// Every page's URL, date and translations.
@@ -26,7 +26,7 @@ pub(super) struct CacheKeys {
     /// Per page: its rendered Markdown.
     content: Vec<u64>,
     /// Per language: the keys of its print articles, once they are rendered.
-    pub(super) articles: HashMap<String, u64>,
+    pub(super) articles: crate::hash::PathMap<u64>,
     /// Per page: the key of its print article, once they are rendered (0 for none).
     pub(super) article_of: Vec<u64>,
 }
@@ -62,8 +62,8 @@ impl CacheKeys {
             format!("{:?}", site.config),
             views.options.serve_mode,
         ));
-        let mut frames = HashMap::new();
-        let mut languages = HashMap::new();
+        let mut frames = crate::hash::PathMap::default();
+        let mut languages = crate::hash::PathMap::default();
         for lang in &site.config.languages {
             let terms = (site.taxonomies.iter())
                 .filter_map(|t| t.by_language.get(&lang.code))
@@ -90,7 +90,7 @@ impl CacheKeys {
         }
         let neighbourhoods = site
             .pages
-            .iter()
+            .par_iter()
             .zip(&pages)
             .map(|(p, own)| {
                 let linked = |id: Option<PageId>| id.map(|i| pages[i]);
@@ -116,7 +116,7 @@ impl CacheKeys {
             pages,
             languages,
             everything,
-            articles: HashMap::new(),
+            articles: crate::hash::PathMap::default(),
             article_of: Vec::new(),
         }
     }
@@ -124,7 +124,7 @@ impl CacheKeys {
     /// The key of each page's summary: what lists show of it, with its language's frame (term
     /// names and paths, the base URL).
     pub(super) fn summaries(&self, site: &Site) -> Vec<u64> {
-        (site.pages.iter().zip(&self.pages))
+        (site.pages.par_iter().zip(&self.pages))
             .map(|(page, shown)| {
                 let frame = self.frames.get(page.lang()).copied().unwrap_or_default();
                 crate::hash::key((frame, shown))

@@ -92,6 +92,13 @@ impl Cache {
     }
 }
 
+/// Whether two pages' checked front matter is the same but for the title.
+fn same_but_title(a: &crate::schema::Checked, b: &crate::schema::Checked) -> bool {
+    (&a.extra, a.draft, &a.slug, &a.aliases) == (&b.extra, b.draft, &b.slug, &b.aliases)
+        && (a.fields.iter().filter(|(name, _)| *name != "title"))
+            .eq(b.fields.iter().filter(|(name, _)| *name != "title"))
+}
+
 /// A hash of everything in the configuration, which decides how a page validates, where it lives
 /// and how pages link. Written straight into the hasher: no copy of the text is made.
 fn config_key(config: &Config) -> u64 {
@@ -173,34 +180,53 @@ impl Linked {
         }
     }
 
-    /// Whether linking `validated` would give this linking again: the same pages in the same
-    /// order, each validated from the same source or from one whose front matter (all that
-    /// linking reads of a source: fields, their positions, line 1) and page are the same.
-    pub(super) fn links_again(&self, validated: &[Arc<Validated>], include_drafts: bool) -> bool {
+    /// Whether linking `validated` (which made `pages`) would give this linking again: the same
+    /// pages in the same order, each validated from the same source or from one whose front
+    /// matter (all that linking reads of a source: fields, their positions, line 1) and page
+    /// are the same. A page's title may differ (the edit a preview sees most, after the body's)
+    /// where it orders no page differently and names no section, and linking found nothing to
+    /// report.
+    pub(super) fn links_again(
+        &self,
+        validated: &[Arc<Validated>],
+        include_drafts: bool,
+        pages: &[Page],
+    ) -> bool {
         fn names(s: &SourcePage) -> [&str; 5] {
             [&s.file, &s.content_path, &s.dir, &s.stem, &s.lang]
         }
-        let same = |(a, b): (&Arc<Validated>, &Arc<Validated>)| {
+        let mut retitled = false;
+        let mut same = |(a, b): (&Arc<Validated>, &Arc<Validated>)| {
             Arc::ptr_eq(a, b) || {
                 let (a_source, b_source) = (&a.source, &b.source);
+                let mut title_differs = false;
                 let same_page = match (&a.page, &b.page) {
                     (None, None) => true,
                     (Some((a, a_terms)), Some((b, b_terms))) => {
-                        (a.collection, &a.slug, &a.path, &a.title, a.date)
-                            == (b.collection, &b.slug, &b.path, &b.title, b.date)
-                            && a.checked == b.checked
+                        title_differs = a.title != b.title;
+                        (a.collection, &a.slug, &a.path, a.date)
+                            == (b.collection, &b.slug, &b.path, b.date)
+                            && same_but_title(&a.checked, &b.checked)
+                            && (!title_differs || !a_source.is_section())
                             && a_terms == b_terms
                     }
                     _ => false,
                 };
-                names(a_source) == names(b_source)
-                    && a_source.front_matter_text() == b_source.front_matter_text()
-                    && same_page
+                retitled |= title_differs;
+                let same_front_matter = if title_differs {
+                    a_source.positions == b_source.positions
+                } else {
+                    a_source.front_matter_text() == b_source.front_matter_text()
+                };
+                names(a_source) == names(b_source) && same_front_matter && same_page
             }
         };
         self.include_drafts == include_drafts
             && self.from.len() == validated.len()
-            && self.from.iter().zip(validated).all(same)
+            && self.from.iter().zip(validated).all(&mut same)
+            && (!retitled
+                || (self.diagnostics.is_empty()
+                    && super::newest_first_ranks(pages) == self.newest_first))
     }
 
     /// The site this linking made, of `pages` (the same as last time but for their bodies); adds
@@ -337,6 +363,86 @@ taxonomies:
         format!(
             "---\ntitle: {title}\naspect: {aspect}\ndate: {date}\ntags: [{tags}]\n---\n{body}\n"
         )
+    }
+
+    #[test]
+    fn a_retitled_page_is_linked_as_a_fresh_build_links_it() {
+        // Two practices of one date and aspect, ordered by their titles; a folder's _index page
+        // names its section.
+        let mut casebook = Casebook::new(&[
+            (
+                "practices/a.zh.md",
+                &practice("甲", "green", "2023-01-01", "冷链", "正文"),
+            ),
+            (
+                "practices/b.zh.md",
+                &practice("乙", "green", "2023-01-01", "冷链", "正文"),
+            ),
+            ("practices/north/_index.zh.md", "---\ntitle: 北方\n---\n"),
+            (
+                "practices/north/c.zh.md",
+                &practice("丙", "trade", "2022-05-01", "物流", "正文"),
+            ),
+        ]);
+        let mut cache = Cache::default();
+        let order = |site: &Site| {
+            let mut titles: Vec<(u32, &str)> = (site.newest_first.iter().copied())
+                .zip(site.pages.iter().map(|p| p.title.as_str()))
+                .collect();
+            titles.sort();
+            titles
+                .into_iter()
+                .map(|(_, t)| t)
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        assert_eq!(order(&casebook.build(&mut cache, false).0), "乙 甲 丙 北方");
+        // Titles that keep the order, a longer one on the same line that changes it, a
+        // section's, and a title with another field changed too.
+        let section = |site: &Site| {
+            let titles = site.sections.list.iter().map(|s| s.title.clone());
+            titles
+                .filter(|t| t.ends_with('方'))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        for (file, text, expected, section_title) in [
+            (
+                "practices/a.zh.md",
+                practice("甲二", "green", "2023-01-01", "冷链", "正文"),
+                "乙 甲二 丙 北方",
+                "北方",
+            ),
+            (
+                "practices/b.zh.md",
+                practice("丁", "green", "2023-01-01", "冷链", "正文"),
+                "丁 甲二 丙 北方",
+                "北方",
+            ),
+            (
+                "practices/a.zh.md",
+                practice("一个长得多的标题", "green", "2023-01-01", "冷链", "正文"),
+                "一个长得多的标题 丁 丙 北方",
+                "北方",
+            ),
+            (
+                "practices/north/_index.zh.md",
+                "---\ntitle: 南方\n---\n".to_string(),
+                "一个长得多的标题 丁 丙 南方",
+                "南方",
+            ),
+            (
+                "practices/b.zh.md",
+                practice("戊", "trade", "2023-01-01", "冷链", "正文"),
+                "一个长得多的标题 戊 丙 南方",
+                "南方",
+            ),
+        ] {
+            casebook.edit(file, &text);
+            let (site, _) = casebook.build(&mut cache, false);
+            assert_eq!(order(&site), expected, "after {file}: {text}");
+            assert_eq!(section(&site), section_title, "after {file}: {text}");
+        }
     }
 
     #[test]

@@ -170,7 +170,7 @@ pub fn build_cached(
     }
 
     let linked = cache.as_deref_mut().and_then(|c| c.linked.as_mut());
-    if let Some(linked) = linked.filter(|l| l.links_again(&validated, include_drafts)) {
+    if let Some(linked) = linked.filter(|l| l.links_again(&validated, include_drafts, &pages)) {
         drop(terms);
         let site = linked.link(config, pages, &mut diagnostics);
         // The next build compares with these validations.
