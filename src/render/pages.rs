@@ -4,7 +4,7 @@
 
 use super::job::{Fill, Inputs, Job, Shows};
 use super::print::parts_key;
-use super::views::{Views, with_entry};
+use super::views::{Views, map_of, with_entry};
 use super::{absolute_urls, base_path, root_of};
 use crate::site::{PageId, Term};
 use serde_json::{Map, Value as Json, json};
@@ -98,7 +98,7 @@ impl<'a> Views<'a> {
                     let page = &self.site.pages[id];
                     let mut context =
                         self.base_context(page.lang(), &page.path, self.page_alternates(page));
-                    context.insert("page", &self.page_full(id));
+                    context.insert_value("page", self.page_full(id));
                     context
                 })
                 .with(Inputs::Page(id))
@@ -229,7 +229,7 @@ impl<'a> Views<'a> {
                     let alternates = self.alternates_everywhere(page.lang(), "print/");
                     let mut context = self.base_context(page.lang(), &path, alternates);
                     context.insert("r", &root_of(&path));
-                    context.insert("p", &self.page_for_print(id, &path));
+                    context.insert_value("p", self.page_for_print(id, &path));
                     context
                 },
             )
@@ -350,28 +350,24 @@ impl<'a> Views<'a> {
                 .map(|d| d.to_string());
             // Read away from the site: an entry's links and images are absolute.
             let base_url = &self.config.base_url;
-            let pages: Vec<Json> = (ids.iter())
+            let pages: Vec<TeraValue> = (ids.iter())
                 .map(|&id| {
-                    let mut page = self.page_full(id);
-                    if let Some(content) = page["content"].as_str() {
-                        let path = &self.site.pages[id].path;
-                        page["content"] = json!(absolute_urls(content, path, base_url));
-                    }
-                    page
+                    let page = &self.site.pages[id];
+                    let content = absolute_urls(&page.rendered.html, &page.path, base_url);
+                    let toc = serde_json::to_value(&page.rendered.toc).unwrap_or_default();
+                    self.page_full_with(id, TeraValue::from(content), &toc)
                 })
                 .collect();
             let prefix = self.config.language_prefix(&l);
             let mut feed = self.base_context(&l, &prefix, self.alternates_everywhere(&l, ""));
-            feed.insert(
-                "feed",
-                &json!({
-                    "title": title,
-                    "permalink": self.permalink(&path),
-                    "home": self.permalink(&home),
-                    "updated": updated,
-                    "pages": pages,
-                }),
-            );
+            let view = map_of([
+                ("title", TeraValue::from(title.as_str())),
+                ("permalink", TeraValue::from(self.permalink(&path))),
+                ("home", TeraValue::from(self.permalink(&home))),
+                ("updated", TeraValue::from(updated)),
+                ("pages", TeraValue::from(pages)),
+            ]);
+            feed.insert_value("feed", view);
             feed
         })
         // Its entries with their translations, and their content.
@@ -391,19 +387,35 @@ impl<'a> Views<'a> {
             not_found
         });
         jobs.push(not_found.showing(Shows::Frame(lang.to_string())));
-        jobs.push(Job::new("sitemap.xml".into(), "sitemap.xml", move || {
-            let mut entries: Vec<Json> = Vec::with_capacity(self.site.pages.len() + self.config.languages.len());
-            for l in &self.config.languages {
-                let prefix = self.config.language_prefix(&l.code);
-                entries.push(json!({"permalink": self.permalink(&prefix), "date": Json::Null, "alternates": self.alternates_everywhere(&l.code, "")}));
-            }
-            for page in &self.site.pages {
-                entries.push(json!({"permalink": self.permalink(&page.path), "date": page.date.map(|d| d.to_string()), "alternates": self.page_alternates(page)}));
-            }
-            let mut sitemap = self.base_context(lang, "", self.alternates_everywhere(lang, ""));
-            sitemap.insert("entries", &entries);
-            sitemap
-        }).showing(Shows::Addresses(lang.to_string())));
+        jobs.push(
+            Job::new("sitemap.xml".into(), "sitemap.xml", move || {
+                let entry = |path: &str, date: Option<String>, alternates: TeraValue| {
+                    map_of([
+                        ("permalink", TeraValue::from(self.permalink(path))),
+                        ("date", TeraValue::from(date)),
+                        ("alternates", alternates),
+                    ])
+                };
+                let mut entries: Vec<TeraValue> =
+                    Vec::with_capacity(self.site.pages.len() + self.config.languages.len());
+                for l in &self.config.languages {
+                    let prefix = self.config.language_prefix(&l.code);
+                    entries.push(entry(
+                        &prefix,
+                        None,
+                        self.alternates_everywhere(&l.code, ""),
+                    ));
+                }
+                for page in &self.site.pages {
+                    let date = page.date.map(|d| d.to_string());
+                    entries.push(entry(&page.path, date, self.page_alternates(page)));
+                }
+                let mut sitemap = self.base_context(lang, "", self.alternates_everywhere(lang, ""));
+                sitemap.insert_value("entries", TeraValue::from(entries));
+                sitemap
+            })
+            .showing(Shows::Addresses(lang.to_string())),
+        );
     }
 
     /// Splits `ids` into pages of `per_page` (all on one page when `None`) and adds a job per page.
@@ -413,7 +425,7 @@ impl<'a> Views<'a> {
         jobs: &mut Vec<Job<'s>>,
         lang: &str,
         base_path: &str,
-        alternates: Json,
+        alternates: TeraValue,
         template: &'s str,
         ids: Vec<PageId>,
         per_page: Option<usize>,

@@ -83,20 +83,18 @@ impl<'a> Views<'a> {
     /// page's slug as a prefix, so that ids stay unique on the combined page, and its relative
     /// links and images, written for the page's own path, lead to the same files from the print
     /// page.
-    pub(super) fn page_for_print(&self, id: PageId, print_path: &str) -> Json {
-        let mut view = self.page_full(id);
+    pub(super) fn page_for_print(&self, id: PageId, print_path: &str) -> TeraValue {
         let page = &self.site.pages[id];
         let prefix = format!("{}--", page.slug);
-        if let Some(content) = view["content"].as_str() {
-            let content = rebase_urls(content, &page.path, print_path);
-            view["content"] = json!(prefix_ids(&content, &prefix));
-        }
-        if let Json::Array(entries) = &mut view["toc"] {
+        let content = rebase_urls(&page.rendered.html, &page.path, print_path);
+        let content = TeraValue::from(prefix_ids(&content, &prefix));
+        let mut toc = serde_json::to_value(&page.rendered.toc).unwrap_or_default();
+        if let Json::Array(entries) = &mut toc {
             for entry in entries {
                 prefix_toc(entry, &prefix);
             }
         }
-        view
+        self.page_full_with(id, content, &toc)
     }
 
     /// The pages of the print version in `lang`, in the order it prints them: per term of the

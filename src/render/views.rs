@@ -11,6 +11,7 @@ use serde_json::{Map, Value as Json, json};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
+use tera::value::Key;
 use tera::{Context, Value as TeraValue};
 
 /// How many terms the navigation menu of an open taxonomy shows, the most used first.
@@ -170,7 +171,7 @@ impl<'a> Views<'a> {
     }
 
     /// Variables every template receives, for a page at `path` in `lang`.
-    pub(super) fn base_context(&self, lang: &str, path: &str, alternates: Json) -> Context {
+    pub(super) fn base_context(&self, lang: &str, path: &str, alternates: TeraValue) -> Context {
         let mut context = Context::new();
         context.insert("lang", lang);
         context.insert("dir", crate::config::direction(lang));
@@ -182,7 +183,7 @@ impl<'a> Views<'a> {
         };
         context.insert_value("t", value(&self.strings));
         context.insert_value("site", value(&self.site_values));
-        context.insert("alternates", &alternates);
+        context.insert_value("alternates", alternates);
         context.insert("serve_mode", &self.options.serve_mode);
         context
     }
@@ -290,7 +291,7 @@ impl<'a> Views<'a> {
     }
 
     /// Alternates of a generated page that exists in every language at `prefix + rest`.
-    pub(super) fn alternates_everywhere(&self, lang: &str, rest: &str) -> Json {
+    pub(super) fn alternates_everywhere(&self, lang: &str, rest: &str) -> TeraValue {
         self.alternates_where(lang, rest, |_| true)
     }
 
@@ -301,24 +302,37 @@ impl<'a> Views<'a> {
         lang: &str,
         rest: &str,
         exists: impl Fn(&str) -> bool,
-    ) -> Json {
-        Json::Array(
-            self.config
-                .languages
-                .iter()
-                .filter(|l| l.code == lang || exists(&l.code))
-                .map(|l| {
-                    let path = format!("{}{rest}", self.config.language_prefix(&l.code));
-                    json!({"lang": l.code, "name": l.name, "permalink": self.permalink(&path), "current": l.code == lang, "path": path})
-                })
-                .collect(),
-        )
+    ) -> TeraValue {
+        let alternates: Vec<TeraValue> = (self.config.languages.iter())
+            .filter(|l| l.code == lang || exists(&l.code))
+            .map(|l| {
+                let path = format!("{}{rest}", self.config.language_prefix(&l.code));
+                self.alternate(&l.code, &l.name, path, l.code == lang)
+            })
+            .collect();
+        TeraValue::from(alternates)
     }
 
     /// Alternates of a page that exists only in `lang`.
-    pub(super) fn only_here(&self, lang: &str, path: &str) -> Json {
-        let name = self.config.language(lang).map_or("", |l| l.name.as_str());
-        json!([{"lang": lang, "name": name, "permalink": self.permalink(path), "current": true, "path": path}])
+    pub(super) fn only_here(&self, lang: &str, path: &str) -> TeraValue {
+        let name = self.language_name(lang);
+        TeraValue::from(vec![self.alternate(lang, name, path.to_string(), true)])
+    }
+
+    /// The name of the language `code` ("" for one the configuration does not have).
+    fn language_name(&self, code: &str) -> &str {
+        self.config.language(code).map_or("", |l| l.name.as_str())
+    }
+
+    /// One language's version of a page, at `path`.
+    fn alternate(&self, lang: &str, name: &str, path: String, current: bool) -> TeraValue {
+        map_of([
+            ("lang", TeraValue::from(lang)),
+            ("name", TeraValue::from(name)),
+            ("permalink", TeraValue::from(self.permalink(&path))),
+            ("current", TeraValue::from(current)),
+            ("path", TeraValue::from(path)),
+        ])
     }
 
     /// Whether a page is an `_index` page that gives a list page (a language's home, a
@@ -355,7 +369,7 @@ impl<'a> Views<'a> {
         view
     }
 
-    pub(super) fn page_alternates(&self, page: &Page) -> Json {
+    pub(super) fn page_alternates(&self, page: &Page) -> TeraValue {
         let mut ids: Vec<PageId> = page.translations.clone();
         ids.push(self.site.by_content_path[&page.source.content_path]);
         ids.sort_by_key(|&i| {
@@ -364,15 +378,14 @@ impl<'a> Views<'a> {
                 .iter()
                 .position(|l| l.code == self.site.pages[i].lang())
         });
-        Json::Array(
-            ids.iter()
-                .map(|&i| {
-                    let p = &self.site.pages[i];
-                    let name = self.config.language(p.lang()).map_or("", |l| l.name.as_str());
-                    json!({"lang": p.lang(), "name": name, "permalink": self.permalink(&p.path), "current": p.lang() == page.lang(), "path": p.path})
-                })
-                .collect(),
-        )
+        let alternates: Vec<TeraValue> = (ids.iter())
+            .map(|&i| {
+                let p = &self.site.pages[i];
+                let name = self.language_name(p.lang());
+                self.alternate(p.lang(), name, p.path.clone(), p.lang() == page.lang())
+            })
+            .collect();
+        TeraValue::from(alternates)
     }
 
     /// Lets this build take the values of an earlier one whose keys (`keys`, per page) are
@@ -469,49 +482,61 @@ impl<'a> Views<'a> {
         Json::Object(view)
     }
 
-    /// A page with its content, for its own page and for the print page.
-    pub(super) fn page_full(&self, id: PageId) -> Json {
+    /// A page with its content, for its own page and its feed entry.
+    pub(super) fn page_full(&self, id: PageId) -> TeraValue {
+        let rendered = &self.site.pages[id].rendered;
+        let toc = serde_json::to_value(&rendered.toc).unwrap_or_default();
+        self.page_full_with(id, TeraValue::from(rendered.html.as_str()), &toc)
+    }
+
+    /// [`Self::page_full`] with this `content` and `toc`: its summary, already made for the lists
+    /// that show it, with what only its own page shows.
+    pub(super) fn page_full_with(&self, id: PageId, content: TeraValue, toc: &Json) -> TeraValue {
         let page = &self.site.pages[id];
-        let mut view = self.page_summary(id);
-        let link = |other: Option<PageId>| {
-            other.map(
-                |o| json!({"title": self.site.pages[o].title, "path": self.site.pages[o].path}),
-            )
+        let link = |other: &Page| {
+            map_of([
+                ("title", TeraValue::from(other.title.as_str())),
+                ("path", TeraValue::from(other.path.as_str())),
+            ])
         };
-        let translations: Vec<Json> = page
+        let translations: Vec<TeraValue> = page
             .translations
             .iter()
             .map(|&t| {
                 let p = &self.site.pages[t];
-                let name = self
-                    .config
-                    .language(p.lang())
-                    .map_or("", |l| l.name.as_str());
-                json!({"lang": p.lang(), "name": name, "title": p.title, "path": p.path})
+                let name = self.language_name(p.lang());
+                let entries = [
+                    ("lang", p.lang()),
+                    ("name", name),
+                    ("title", &p.title),
+                    ("path", &p.path),
+                ];
+                map_of(entries.map(|(k, v)| (k, TeraValue::from(v))))
             })
             .collect();
-        let breadcrumbs: Vec<Json> = (self.site.sections.of_page[id])
+        let breadcrumbs: Vec<TeraValue> = (self.site.sections.of_page[id])
             .map(|s| self.site.sections.trail(s))
             .unwrap_or_default()
             .into_iter()
             .map(|s| {
                 let s = &self.site.sections.list[s];
-                json!({"title": s.title, "path": s.path})
+                map_of([
+                    ("title", TeraValue::from(s.title.as_str())),
+                    ("path", TeraValue::from(s.path.as_str())),
+                ])
             })
             .collect();
-        if let Json::Object(map) = &mut view {
-            map.insert("breadcrumbs".into(), json!(breadcrumbs));
-            map.insert("content".into(), json!(page.rendered.html));
-            map.insert("toc".into(), json!(page.rendered.toc));
-            map.insert("translations".into(), json!(translations));
-            if let Some(previous) = link(page.previous) {
-                map.insert("previous".into(), previous);
-            }
-            if let Some(next) = link(page.next) {
-                map.insert("next".into(), next);
+        let mut view = self.summary_value(id).into_map().unwrap_or_default();
+        view.insert(Key::Str("breadcrumbs"), TeraValue::from(breadcrumbs));
+        view.insert(Key::Str("content"), content);
+        view.insert(Key::Str("toc"), self.shared.value(toc));
+        view.insert(Key::Str("translations"), TeraValue::from(translations));
+        for (name, other) in [("previous", page.previous), ("next", page.next)] {
+            if let Some(other) = other {
+                view.insert(Key::Str(name), link(&self.site.pages[other]));
             }
         }
-        view
+        TeraValue::from(view)
     }
 
     /// Declared fields, typed; terms become `{key, name, path}`.
@@ -603,6 +628,12 @@ impl<'a> Views<'a> {
             }
         }
     }
+}
+
+/// A map of these entries, named by the views themselves.
+pub(super) fn map_of<const N: usize>(entries: [(&'static str, TeraValue); N]) -> TeraValue {
+    let map: tera::value::Map = entries.into_iter().map(|(k, v)| (Key::Str(k), v)).collect();
+    TeraValue::from(map)
 }
 
 /// The name a template tests a field's type by: its name in `site.yaml`.
