@@ -39,27 +39,45 @@ impl SharedValues {
             Json::Array(items) => {
                 TeraValue::from(items.iter().map(|v| self.value(v)).collect::<Vec<_>>())
             }
-            Json::Object(entries) => {
-                let of_strings = entries.len() <= SHARED_MAP_ENTRIES
-                    && entries.values().all(|v| matches!(v, Json::String(_)));
-                if !of_strings {
-                    return self.map(entries.iter().map(|(k, v)| (k.as_str(), self.value(v))));
-                }
-                let mut name = String::new();
-                for (k, v) in entries {
-                    name.extend([k.as_str(), "\0", v.as_str().unwrap_or_default(), "\0"]);
-                }
-                if let Some(shared) = read(&self.maps).get(name.as_str()) {
-                    return shared.clone();
-                }
-                let made = self.map(entries.iter().map(|(k, v)| (k.as_str(), self.value(v))));
-                let mut maps = write(&self.maps);
-                if maps.len() < MOST_SHARED {
-                    maps.insert(name.into(), made.clone());
-                }
-                made
-            }
+            Json::Object(entries) => self.object(entries),
         }
+    }
+
+    /// A JSON object as a template value (see [`Self::value`]).
+    pub(super) fn object(&self, entries: &serde_json::Map<String, Json>) -> TeraValue {
+        let strings: Option<Vec<(&str, &str)>> = (entries.len() <= SHARED_MAP_ENTRIES)
+            .then(|| {
+                (entries.iter())
+                    .map(|(k, v)| Some((k.as_str(), v.as_str()?)))
+                    .collect()
+            })
+            .flatten();
+        match strings {
+            Some(strings) => self.strings(&strings),
+            None => self.map(entries.iter().map(|(k, v)| (k.as_str(), self.value(v)))),
+        }
+    }
+
+    /// A small map of strings, one value however many pages show it (with more than
+    /// [`SHARED_MAP_ENTRIES`] entries, a map of its own).
+    pub(super) fn strings(&self, entries: &[(&str, &str)]) -> TeraValue {
+        let made = || self.map(entries.iter().map(|&(k, v)| (k, TeraValue::from(v))));
+        if entries.len() > SHARED_MAP_ENTRIES {
+            return made();
+        }
+        let mut name = String::new();
+        for (k, v) in entries {
+            name.extend([*k, "\0", *v, "\0"]);
+        }
+        if let Some(shared) = read(&self.maps).get(name.as_str()) {
+            return shared.clone();
+        }
+        let made = made();
+        let mut maps = write(&self.maps);
+        if maps.len() < MOST_SHARED {
+            maps.insert(name.into(), made.clone());
+        }
+        made
     }
 
     /// A map of these entries, their keys shared.

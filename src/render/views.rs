@@ -7,7 +7,7 @@ use crate::schema::Value;
 use crate::site::{Page, PageId, Site};
 use crate::theme::Theme;
 use bytes::Bytes;
-use serde_json::{Map, Value as Json, json};
+use serde_json::{Value as Json, json};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
@@ -408,78 +408,46 @@ impl<'a> Views<'a> {
         (self.collection_pages.get(c).and_then(|of| of.get(lang))).map_or(&[], Vec::as_slice)
     }
 
-    /// [`Self::page_summary`] as a template value, made once per page.
+    /// A page for lists, everything but its content, made once per page. Its maps are made as
+    /// template values directly, their keys and terms shared ([`SharedValues`]).
     pub(super) fn summary_value(&self, id: PageId) -> TeraValue {
         self.summaries.get(id, || {
-            let Json::Object(mut summary) = self.page_summary(id) else {
-                return TeraValue::none();
-            };
+            let page = &self.site.pages[id];
+            let collection = page
+                .collection
+                .map(|c| self.config.collections[c].key.as_str());
+            let facts = self.facts_view(page);
             // A card's terms are facts of the page: the same values, not copies.
-            summary.remove("card_terms");
-            let Some(Json::Array(facts)) = summary.remove("facts") else {
-                return self.shared.value(&Json::Object(summary));
-            };
-            let fact_values: Vec<TeraValue> = facts.iter().map(|f| self.shared.value(f)).collect();
-            let card_values: Vec<TeraValue> = self
-                .card_terms(&facts)
-                .map(|i| fact_values[i].clone())
-                .collect();
-            let rest = summary
-                .iter()
-                .map(|(k, v)| (k.as_str(), self.shared.value(v)));
-            let lists = [
-                ("facts", TeraValue::from(fact_values)),
-                ("card_terms", TeraValue::from(card_values)),
+            let card_terms: Vec<TeraValue> =
+                card_terms(&facts).map(|i| facts[i].0.clone()).collect();
+            let facts: Vec<TeraValue> = facts.into_iter().map(|(fact, _)| fact).collect();
+            let date = |f: fn(crate::schema::Date) -> String| page.date.map(f);
+            let entries = [
+                ("title", TeraValue::from(page.title.as_str())),
+                ("summary", TeraValue::from(page.summary())),
+                ("path", TeraValue::from(page.path.as_str())),
+                ("permalink", TeraValue::from(self.permalink(&page.path))),
+                ("lang", TeraValue::from(page.lang())),
+                ("collection", TeraValue::from(collection)),
+                ("slug", TeraValue::from(page.slug.as_str())),
+                ("date", TeraValue::from(date(|d| d.to_string()))),
+                (
+                    "date_display",
+                    TeraValue::from(page.date.map(|d| local_date(d, page.lang()))),
+                ),
+                (
+                    "year",
+                    TeraValue::from(page.date.map(|d| integer(d.year.into()))),
+                ),
+                ("draft", TeraValue::from(page.checked.draft)),
+                ("fields", self.fields_view(page)),
+                ("card_terms", TeraValue::from(card_terms)),
+                ("facts", TeraValue::from(facts)),
+                ("extra", self.shared.object(&page.checked.extra)),
+                ("source_file", TeraValue::from(page.source.file.as_str())),
             ];
-            self.shared.map(rest.chain(lists))
+            map_of(entries)
         })
-    }
-
-    /// Which of a page's `facts` its card shows: the terms of single-term fields, open
-    /// taxonomies' first, then closed ones'.
-    fn card_terms(&self, facts: &[Json]) -> impl Iterator<Item = usize> {
-        let mut shown: Vec<(bool, usize)> = (facts.iter().enumerate())
-            .filter(|(_, f)| f["type"] == "term" && f["list"] == false && f["empty"] == false)
-            .map(|(i, f)| {
-                let closed = (f["taxonomy"].as_str())
-                    .and_then(|t| self.config.taxonomy(t))
-                    .is_some_and(|t| t.closed);
-                (closed, i)
-            })
-            .collect();
-        shown.sort_by_key(|(closed, _)| *closed);
-        shown.into_iter().map(|(_, i)| i)
-    }
-
-    /// A page for lists: everything but its content.
-    fn page_summary(&self, id: PageId) -> Json {
-        let page = &self.site.pages[id];
-        let mut view = Map::new();
-        let collection = page
-            .collection
-            .map(|c| self.config.collections[c].key.clone());
-        view.insert("title".into(), json!(page.title));
-        view.insert("summary".into(), json!(page.summary()));
-        view.insert("path".into(), json!(page.path));
-        view.insert("permalink".into(), json!(self.permalink(&page.path)));
-        view.insert("lang".into(), json!(page.lang()));
-        view.insert("collection".into(), json!(collection));
-        view.insert("slug".into(), json!(page.slug));
-        view.insert("date".into(), json!(page.date.map(|d| d.to_string())));
-        view.insert(
-            "date_display".into(),
-            json!(page.date.map(|d| local_date(d, page.lang()))),
-        );
-        view.insert("year".into(), json!(page.date.map(|d| d.year)));
-        view.insert("draft".into(), json!(page.checked.draft));
-        view.insert("fields".into(), self.fields_view(page));
-        let facts = self.facts_view(page);
-        let card_terms = self.card_terms(&facts).map(|i| facts[i].clone()).collect();
-        view.insert("card_terms".into(), Json::Array(card_terms));
-        view.insert("facts".into(), Json::Array(facts));
-        view.insert("extra".into(), Json::Object(page.checked.extra.clone()));
-        view.insert("source_file".into(), json!(page.source.file));
-        Json::Object(view)
     }
 
     /// A page with its content, for its own page and its feed entry.
@@ -540,23 +508,23 @@ impl<'a> Views<'a> {
     }
 
     /// Declared fields, typed; terms become `{key, name, path}`.
-    fn fields_view(&self, page: &Page) -> Json {
-        let mut fields = Map::new();
+    fn fields_view(&self, page: &Page) -> TeraValue {
         let collection = page.collection.map(|c| &self.config.collections[c]);
-        for (name, value) in &page.checked.fields {
+        let fields = page.checked.fields.iter().map(|(name, value)| {
             let taxonomy = collection
                 .and_then(|c| c.field(name))
                 .and_then(|f| f.kind.taxonomy());
-            fields.insert(name.clone(), self.value_view(value, taxonomy, page.lang()));
-        }
-        Json::Object(fields)
+            (name.as_str(), self.value_view(value, taxonomy, page.lang()))
+        });
+        self.shared.map(fields)
     }
 
     /// The declared fields the facts box shows, in declared order: those with a value (or
     /// `show: always`), but the title and summary the page's header shows and those with
     /// `show: false`. Each is `{name, label, type, list, taxonomy, wide, empty,
-    /// value}`.
-    fn facts_view(&self, page: &Page) -> Vec<Json> {
+    /// value}`, with whether a card shows it (a single term: `Some`, and whether its taxonomy
+    /// is closed).
+    fn facts_view(&self, page: &Page) -> Vec<(TeraValue, Option<bool>)> {
         let Some(collection) = page.collection.map(|c| &self.config.collections[c]) else {
             return Vec::new();
         };
@@ -577,44 +545,62 @@ impl<'a> Views<'a> {
                     other => (false, other),
                 };
                 let taxonomy = field.kind.taxonomy();
+                let closed = taxonomy
+                    .and_then(|t| self.config.taxonomy(t))
+                    .is_some_and(|t| t.closed);
                 // A date that a taxonomy takes its terms from (`year`, `from: date`) links its
                 // term's page.
                 let from_date = (self.config.taxonomies.iter())
                     .position(|t| t.from.as_deref() == Some(field.name.as_str()))
                     .and_then(|t| self.site.term_of(page, t))
-                    .map(|term| json!({"name": term.name, "path": term.path}));
-                Some(json!({
-                    "name": field.name,
-                    "label": field.label(lang, self.default_lang()),
-                    "type": type_name(of),
-                    "list": list,
-                    "taxonomy": taxonomy,
-                    "closed": taxonomy.and_then(|t| self.config.taxonomy(t)).is_some_and(|t| t.closed),
-                    "wide": list || matches!(of, FieldType::Url | FieldType::Text),
-                    "empty": empty,
-                    "term": from_date,
-                    "value": value.map_or(Json::Null, |v| self.value_view(v, taxonomy, lang)),
-                }))
+                    .map(|term| {
+                        self.shared
+                            .strings(&[("name", &term.name), ("path", &term.path)])
+                    });
+                let fact = map_of([
+                    ("name", TeraValue::from(field.name.as_str())),
+                    (
+                        "label",
+                        TeraValue::from(field.label(lang, self.default_lang())),
+                    ),
+                    ("type", TeraValue::from(type_name(of))),
+                    ("list", TeraValue::from(list)),
+                    ("taxonomy", TeraValue::from(taxonomy)),
+                    ("closed", TeraValue::from(closed)),
+                    (
+                        "wide",
+                        TeraValue::from(list || matches!(of, FieldType::Url | FieldType::Text)),
+                    ),
+                    ("empty", TeraValue::from(empty)),
+                    ("term", TeraValue::from(from_date)),
+                    (
+                        "value",
+                        value.map_or_else(TeraValue::none, |v| self.value_view(v, taxonomy, lang)),
+                    ),
+                ]);
+                let on_card =
+                    (matches!(of, FieldType::Term(_)) && !list && !empty).then_some(closed);
+                Some((fact, on_card))
             })
             .collect()
     }
 
-    fn value_view(&self, value: &Value, taxonomy: Option<&str>, lang: &str) -> Json {
+    fn value_view(&self, value: &Value, taxonomy: Option<&str>, lang: &str) -> TeraValue {
         match value {
-            Value::Text(s) => json!(s),
-            Value::Date(d) => json!(d.to_string()),
-            Value::Integer(n) => json!(n),
-            Value::Number(n) => number_view(*n),
-            Value::Boolean(b) => json!(b),
-            Value::Any(v) => v.clone(),
-            Value::Metric(m) => {
-                json!({"name": m.name, "value": number_view(m.value), "unit": m.unit, "year": m.year})
-            }
-            Value::List(items) => Json::Array(
+            Value::Text(s) => TeraValue::from(s.as_str()),
+            Value::Date(d) => TeraValue::from(d.to_string()),
+            Value::Integer(n) => integer(*n),
+            Value::Number(n) => self.shared.value(&number_view(*n)),
+            Value::Boolean(b) => TeraValue::from(*b),
+            Value::Any(v) => self.shared.value(v),
+            Value::Metric(m) => self.shared.value(
+                &json!({"name": m.name, "value": number_view(m.value), "unit": m.unit, "year": m.year}),
+            ),
+            Value::List(items) => TeraValue::from(
                 items
                     .iter()
                     .map(|v| self.value_view(v, taxonomy, lang))
-                    .collect(),
+                    .collect::<Vec<_>>(),
             ),
             Value::Term(term) => {
                 let found = taxonomy
@@ -622,11 +608,29 @@ impl<'a> Views<'a> {
                     .and_then(|i| self.site.taxonomies[i].by_language.get(lang))
                     .and_then(|terms| terms.iter().find(|t| &t.key == term));
                 match found {
-                    Some(t) => json!({"key": t.key, "name": t.name, "path": t.path}),
-                    None => json!({"key": term, "name": term, "path": ""}),
+                    Some(t) => self.shared.strings(&[("key", &t.key), ("name", &t.name), ("path", &t.path)]),
+                    None => self.shared.strings(&[("key", term), ("name", term), ("path", "")]),
                 }
             }
         }
+    }
+}
+
+/// Which of a page's facts its card shows: the terms of single-term fields, open taxonomies'
+/// first, then closed ones'.
+fn card_terms(facts: &[(TeraValue, Option<bool>)]) -> impl Iterator<Item = usize> {
+    let mut shown: Vec<(bool, usize)> = (facts.iter().enumerate())
+        .filter_map(|(i, (_, on_card))| Some(((*on_card)?, i)))
+        .collect();
+    shown.sort_by_key(|(closed, _)| *closed);
+    shown.into_iter().map(|(_, i)| i)
+}
+
+/// A whole number as a template value, as Tera's own conversion of JSON makes it.
+fn integer(n: i64) -> TeraValue {
+    match u64::try_from(n) {
+        Ok(n) => TeraValue::from(n),
+        Err(_) => TeraValue::from(n),
     }
 }
 
