@@ -45,13 +45,9 @@ impl SharedValues {
 
     /// A JSON object as a template value (see [`Self::value`]).
     pub(super) fn object(&self, entries: &serde_json::Map<String, Json>) -> TeraValue {
-        let strings: Option<Vec<(&str, &str)>> = (entries.len() <= SHARED_MAP_ENTRIES)
-            .then(|| {
-                (entries.iter())
-                    .map(|(k, v)| Some((k.as_str(), v.as_str()?)))
-                    .collect()
-            })
-            .flatten();
+        let strings: Option<Vec<(&str, &str)>> = (entries.iter())
+            .map(|(k, v)| Some((k.as_str(), v.as_str()?)))
+            .collect();
         match strings {
             Some(strings) => self.strings(&strings),
             None => self.map(entries.iter().map(|(k, v)| (k.as_str(), self.value(v)))),
@@ -61,9 +57,9 @@ impl SharedValues {
     /// A small map of strings, one value however many pages show it (with more than
     /// [`SHARED_MAP_ENTRIES`] entries, a map of its own).
     pub(super) fn strings(&self, entries: &[(&str, &str)]) -> TeraValue {
-        let made = || self.map(entries.iter().map(|&(k, v)| (k, TeraValue::from(v))));
+        let make = || self.map(entries.iter().map(|&(k, v)| (k, TeraValue::from(v))));
         if entries.len() > SHARED_MAP_ENTRIES {
-            return made();
+            return make();
         }
         let mut name = String::new();
         for (k, v) in entries {
@@ -72,7 +68,7 @@ impl SharedValues {
         if let Some(shared) = read(&self.maps).get(name.as_str()) {
             return shared.clone();
         }
-        let made = made();
+        let made = make();
         let mut maps = write(&self.maps);
         if maps.len() < MOST_SHARED {
             maps.insert(name.into(), made.clone());

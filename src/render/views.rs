@@ -421,7 +421,6 @@ impl<'a> Views<'a> {
             let card_terms: Vec<TeraValue> =
                 card_terms(&facts).map(|i| facts[i].0.clone()).collect();
             let facts: Vec<TeraValue> = facts.into_iter().map(|(fact, _)| fact).collect();
-            let date = |f: fn(crate::schema::Date) -> String| page.date.map(f);
             let entries = [
                 ("title", TeraValue::from(page.title.as_str())),
                 ("summary", TeraValue::from(page.summary())),
@@ -430,7 +429,7 @@ impl<'a> Views<'a> {
                 ("lang", TeraValue::from(page.lang())),
                 ("collection", TeraValue::from(collection)),
                 ("slug", TeraValue::from(page.slug.as_str())),
-                ("date", TeraValue::from(date(|d| d.to_string()))),
+                ("date", TeraValue::from(page.date.map(|d| d.to_string()))),
                 (
                     "date_display",
                     TeraValue::from(page.date.map(|d| local_date(d, page.lang()))),
@@ -461,10 +460,11 @@ impl<'a> Views<'a> {
     /// that show it, with what only its own page shows.
     pub(super) fn page_full_with(&self, id: PageId, content: TeraValue, toc: &Json) -> TeraValue {
         let page = &self.site.pages[id];
-        let link = |other: &Page| {
+        // A link to another page or a section: its title and address.
+        let link = |title: &str, path: &str| {
             map_of([
-                ("title", TeraValue::from(other.title.as_str())),
-                ("path", TeraValue::from(other.path.as_str())),
+                ("title", TeraValue::from(title)),
+                ("path", TeraValue::from(path)),
             ])
         };
         let translations: Vec<TeraValue> = page
@@ -488,10 +488,7 @@ impl<'a> Views<'a> {
             .into_iter()
             .map(|s| {
                 let s = &self.site.sections.list[s];
-                map_of([
-                    ("title", TeraValue::from(s.title.as_str())),
-                    ("path", TeraValue::from(s.path.as_str())),
-                ])
+                link(&s.title, &s.path)
             })
             .collect();
         let mut view = self.summary_value(id).into_map().unwrap_or_default();
@@ -501,7 +498,8 @@ impl<'a> Views<'a> {
         view.insert(Key::Str("translations"), TeraValue::from(translations));
         for (name, other) in [("previous", page.previous), ("next", page.next)] {
             if let Some(other) = other {
-                view.insert(Key::Str(name), link(&self.site.pages[other]));
+                let other = &self.site.pages[other];
+                view.insert(Key::Str(name), link(&other.title, &other.path));
             }
         }
         TeraValue::from(view)
